@@ -1,0 +1,268 @@
+"""A real Dovecot POP3 server on loopback, run by the tests (no root needed, but root works).
+
+Listeners: implicit TLS, STARTTLS-capable plain port; users in a passwd-file; Maildirs filled by
+the tests through :meth:`MailUser.deliver`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import pwd
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from pathlib import Path
+
+from .binaries import require_binary
+from .certs import CertFiles, make_certificates
+from .ports import free_port, wait_for_port
+
+_NOBODY = 65534
+_sequence = itertools.count(1)
+
+
+@dataclass
+class MailUser:
+    """One mailbox on the test server."""
+
+    username: str
+    password: str
+    home: Path
+    uid: int
+    gid: int
+
+    @property
+    def maildir(self) -> Path:
+        """The user's Maildir."""
+        return self.home / "Maildir"
+
+    def deliver(self, message: bytes | str | EmailMessage) -> str:
+        """Drop a message into ``new/`` the way an MTA does; returns its file name.
+
+        File names start with an increasing pseudo timestamp, so Dovecot numbers messages in
+        delivery order.
+        """
+        if isinstance(message, EmailMessage):
+            data = bytes(message)
+        elif isinstance(message, str):
+            data = message.encode()
+        else:
+            data = message
+        n = next(_sequence)
+        name = f"{1_700_000_000 + n}.M{n}P{os.getpid()}.pop3mailtest"
+        tmp = self.maildir / "tmp" / name
+        tmp.write_bytes(data)
+        os.chown(tmp, self.uid, self.gid)
+        tmp.rename(self.maildir / "new" / name)
+        return name
+
+    def deliver_many(self, messages: list[bytes]) -> None:
+        """Deliver several messages in order."""
+        for message in messages:
+            self.deliver(message)
+
+    def message_files(self) -> list[Path]:
+        """Every message file in ``new/`` and ``cur/``."""
+        return sorted(
+            [*self.maildir.joinpath("new").iterdir(), *self.maildir.joinpath("cur").iterdir()]
+        )
+
+    def seen_flags(self) -> dict[str, bool]:
+        """Map base file name → whether the IMAP ``\\Seen`` flag is set (``RETR`` sets it)."""
+        flags: dict[str, bool] = {}
+        for path in self.message_files():
+            base, _, info = path.name.partition(":2,")
+            flags[base] = "S" in info
+        return flags
+
+    def clear(self) -> None:
+        """Remove every message (as if the user deleted them in another client)."""
+        for path in self.message_files():
+            path.unlink()
+
+
+@dataclass
+class DovecotServer:
+    """A running Dovecot with POP3 listeners on 127.0.0.1."""
+
+    workdir: Path
+    certs: CertFiles
+    pop3_port: int
+    pop3s_port: int
+    lock_session: bool = False
+    host: str = "127.0.0.1"
+    users: dict[str, MailUser] = field(default_factory=dict)
+    _process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def cafile(self) -> str:
+        """CA certificate that signed the server certificate."""
+        return str(self.certs.cafile)
+
+    @property
+    def passwd_file(self) -> Path:
+        """The passwd-file with the test users."""
+        return self.workdir / "passwd"
+
+    @property
+    def log_file(self) -> Path:
+        """Dovecot's log."""
+        return self.workdir / "dovecot.log"
+
+    def add_user(self, username: str | None = None, password: str = "secret") -> MailUser:
+        """Create a user with an empty Maildir."""
+        username = username or f"user{next(_sequence)}"
+        if os.geteuid() == 0:
+            uid = gid = _NOBODY
+        else:
+            uid, gid = os.getuid(), os.getgid()
+        home = self.workdir / "mail" / username
+        for sub in ("cur", "new", "tmp"):
+            (home / "Maildir" / sub).mkdir(parents=True, exist_ok=True)
+        for path in [home, *home.rglob("*")]:
+            os.chown(path, uid, gid)
+        user = MailUser(username, password, home, uid, gid)
+        self.users[username] = user
+        self._write_passwd()
+        return user
+
+    def _write_passwd(self) -> None:
+        lines = [
+            f"{u.username}:{{PLAIN}}{u.password}:{u.uid}:{u.gid}::{u.home}::\n"
+            for u in self.users.values()
+        ]
+        tmp = self.passwd_file.with_suffix(".tmp")
+        tmp.write_text("".join(lines))
+        tmp.chmod(0o644)
+        tmp.replace(self.passwd_file)
+
+    def _config(self) -> str:
+        if os.geteuid() == 0:
+            internal, internal_group, login = "dovecot", "dovecot", "dovenull"
+            first_valid_uid = _NOBODY
+        else:
+            me = pwd.getpwuid(os.getuid())
+            internal, login = me.pw_name, me.pw_name
+            internal_group = me.pw_name
+            import grp  # noqa: PLC0415 - only needed rootless
+
+            internal_group = grp.getgrgid(os.getgid()).gr_name
+            first_valid_uid = 1
+        work = self.workdir
+        return f"""
+base_dir = {work}/run
+state_dir = {work}/state
+log_path = {self.log_file}
+protocols = pop3
+listen = 127.0.0.1
+ssl = yes
+ssl_cert = <{self.certs.certfile}
+ssl_key = <{self.certs.keyfile}
+ssl_min_protocol = TLSv1.2
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+default_internal_user = {internal}
+default_internal_group = {internal_group}
+default_login_user = {login}
+first_valid_uid = {first_valid_uid}
+mail_location = maildir:~/Maildir
+pop3_lock_session = {"yes" if self.lock_session else "no"}
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u {self.passwd_file}
+}}
+userdb {{
+  driver = passwd-file
+  args = username_format=%u {self.passwd_file}
+}}
+service pop3-login {{
+  chroot =
+  inet_listener pop3 {{
+    address = 127.0.0.1
+    port = {self.pop3_port}
+  }}
+  inet_listener pop3s {{
+    address = 127.0.0.1
+    port = {self.pop3s_port}
+    ssl = yes
+  }}
+}}
+service anvil {{
+  chroot =
+}}
+service stats {{
+  chroot =
+}}
+service imap-urlauth-login {{
+  chroot =
+}}
+"""
+
+    def start(self) -> None:
+        """Start the server and wait until both listeners accept connections."""
+        binary = require_binary("dovecot", "dovecot-pop3d")
+        self.workdir.chmod(0o755)
+        for sub in ("run", "state", "mail"):
+            (self.workdir / sub).mkdir(exist_ok=True)
+        (self.workdir / "mail").chmod(0o755)
+        self._write_passwd()
+        config = self.workdir / "dovecot.conf"
+        config.write_text(self._config())
+        self._process = subprocess.Popen(  # noqa: S603 - fixed argv
+            [binary, "-F", "-c", str(config)],
+            stdout=subprocess.DEVNULL,
+            stderr=(self.workdir / "dovecot.stderr").open("wb"),
+            start_new_session=True,
+        )
+        try:
+            wait_for_port(self.pop3_port)
+            wait_for_port(self.pop3s_port)
+        except TimeoutError:
+            self.stop()
+            raise RuntimeError(
+                "Dovecot did not start:\n"
+                + (self.workdir / "dovecot.stderr").read_text(errors="replace")
+                + (self.log_file.read_text(errors="replace") if self.log_file.exists() else "")
+            ) from None
+
+    def stop(self) -> None:
+        """Stop the server (and every child process)."""
+        if self._process is None:
+            return
+        try:
+            os.killpg(self._process.pid, signal.SIGTERM)
+            self._process.wait(timeout=10)
+        except ProcessLookupError:
+            pass
+        except subprocess.TimeoutExpired:
+            os.killpg(self._process.pid, signal.SIGKILL)
+            self._process.wait()
+        self._process = None
+
+
+def start_dovecot(*, lock_session: bool = False) -> DovecotServer:
+    """Create certificates and a work directory, then start Dovecot."""
+    # Outside pytest's 0700 temp tree: Dovecot's unprivileged processes must reach the files.
+    workdir = Path(tempfile.mkdtemp(prefix="pop3mail-dovecot-"))
+    certs = make_certificates(workdir / "tls", prefix="dovecot", names=["127.0.0.1", "localhost"])
+    server = DovecotServer(
+        workdir=workdir,
+        certs=certs,
+        pop3_port=free_port(),
+        pop3s_port=free_port(),
+        lock_session=lock_session,
+    )
+    server.start()
+    return server
+
+
+def remove_dovecot(server: DovecotServer) -> None:
+    """Stop the server and delete its files."""
+    server.stop()
+    time.sleep(0.05)
+    shutil.rmtree(server.workdir, ignore_errors=True)
