@@ -1,1 +1,1 @@
-"""Mail."""
+"""Turning raw mail into safe summaries."""

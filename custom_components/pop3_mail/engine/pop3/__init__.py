@@ -1,1 +1,1 @@
-"""POP3 protocol."""
+"""POP3 client on asyncio streams."""

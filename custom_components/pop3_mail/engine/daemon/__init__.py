@@ -1,0 +1,1 @@
+"""Standalone daemon: runs the engine outside Home Assistant (MQTT discovery, status page)."""
