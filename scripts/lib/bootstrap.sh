@@ -2,7 +2,7 @@
 # Shared set-up for scripts/test, scripts/pop3-mail and scripts/develop: finds a Python >= 3.13,
 # creates .venv and installs the pinned requirements into it. Sourced, not executed.
 
-UV_VERSION="0.13.9"
+UV_VERSION="0.6.10"  # the version Home Assistant 2025.4.4 pins, so the test lock keeps it
 
 # Prints the path of the first Python >= 3.13 that actually runs (pyenv shims fail unless selected).
 find_python() {
