@@ -4,7 +4,9 @@ import ssl
 from tests.support.dovecot import DovecotServer, MailUser
 
 
-def test_messages_are_numbered_in_delivery_order(dovecot: DovecotServer, mail_user: MailUser) -> None:
+def test_messages_are_numbered_in_delivery_order(
+    dovecot: DovecotServer, mail_user: MailUser
+) -> None:
     for n in range(30):
         mail_user.deliver(f"Subject: message {n}\r\n\r\nbody {n}\r\n".encode())
     context = ssl.create_default_context(cafile=dovecot.cafile)

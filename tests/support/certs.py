@@ -65,7 +65,9 @@ def make_certificates(directory: Path, *, prefix: str, names: list[str]) -> Cert
             ),
             critical=True,
         )
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
+        .add_extension(
+            x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False
+        )
         .sign(ca_key, hashes.SHA256())
     )
     alt_names: list[x509.GeneralName] = []

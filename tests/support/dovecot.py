@@ -213,7 +213,7 @@ service imap-urlauth-login {{
         self._write_passwd()
         config = self.workdir / "dovecot.conf"
         config.write_text(self._config())
-        self._process = subprocess.Popen(  # noqa: S603 - fixed argv
+        self._process = subprocess.Popen(
             [binary, "-F", "-c", str(config)],
             stdout=subprocess.DEVNULL,
             stderr=(self.workdir / "dovecot.stderr").open("wb"),

@@ -39,7 +39,7 @@ class MosquittoBroker:
             "log_type all\n"
             "max_queued_messages 10000\n"
         )
-        self._process = subprocess.Popen(  # noqa: S603 - fixed argv
+        self._process = subprocess.Popen(
             [binary, "-c", str(config)],
             stdout=subprocess.DEVNULL,
             stderr=(self.workdir / "mosquitto.stderr").open("ab"),
@@ -69,7 +69,9 @@ class MosquittoBroker:
 
 def start_mosquitto() -> MosquittoBroker:
     """Start a broker in a fresh work directory."""
-    broker = MosquittoBroker(workdir=Path(tempfile.mkdtemp(prefix="pop3mail-mosquitto-")), port=free_port())
+    broker = MosquittoBroker(
+        workdir=Path(tempfile.mkdtemp(prefix="pop3mail-mosquitto-")), port=free_port()
+    )
     broker.workdir.chmod(0o755)
     broker.start()
     return broker

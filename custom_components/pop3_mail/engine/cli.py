@@ -1,0 +1,177 @@
+"""The ``pop3-mail`` command.
+
+Exit codes: 0 ok, 1 unexpected internal error (a bug), 2 usage or configuration error,
+3 authentication failed, 4 connection, TLS or protocol failure (timeouts and servers that break
+the protocol included). Errors are one line on stderr, never a traceback. Secrets are never
+taken from the command line and never printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from . import __version__
+from .check import CheckReport, check_mailbox
+from .errors import AuthError, ConfigError, Pop3Error
+from .settings import AuthMethod, Security, ServerSettings
+
+EXIT_OK = 0
+EXIT_INTERNAL = 1
+EXIT_USAGE = 2
+EXIT_AUTH = 3
+EXIT_CONNECTION = 4
+
+Command = Callable[[argparse.Namespace], int]
+
+
+class UsageError(Exception):
+    """Wrong arguments or unusable configuration (exit code 2)."""
+
+
+def _read_secret(env: str | None, file: str | None, what: str) -> str | None:
+    if env is not None:
+        value = os.environ.get(env)
+        if not value:
+            raise UsageError(f"environment variable {env} (the {what}) is not set or empty")
+        return value
+    if file is not None:
+        try:
+            return Path(file).read_text(encoding="utf-8").rstrip("\r\n")
+        except OSError as err:
+            raise UsageError(f"cannot read the {what} file {file}: {err.strerror}") from err
+    return None
+
+
+def _settings_from_args(args: argparse.Namespace) -> ServerSettings:
+    password = _read_secret(args.password_env, args.password_file, "password")
+    token = _read_secret(args.oauth_token_env, args.oauth_token_file, "OAuth token")
+    if password is None and token is None:
+        raise UsageError("give the password with --password-env or --password-file")
+    security = Security(args.security)
+    try:
+        return ServerSettings(
+            host=args.host,
+            port=args.port,
+            security=security,
+            verify_tls=not args.no_verify,
+            cafile=args.cafile,
+            allow_insecure=args.allow_insecure,
+            username=args.username,
+            password=password or "",
+            oauth_token=token,
+            auth_method=AuthMethod(args.auth),
+            command_timeout=args.timeout,
+            connect_timeout=args.timeout,
+            session_timeout=max(args.timeout * 4, 60.0),
+        )
+    except ConfigError as err:
+        raise UsageError(str(err)) from err
+
+
+def _print_report(report: CheckReport) -> None:
+    settings = report.settings
+    print(f"{settings.username} on {settings.host}:{settings.effective_port} ({settings.security})")
+    print("capabilities: " + (", ".join(report.capabilities.as_list()) or "(CAPA not supported)"))
+    print(f"messages: {report.message_count}, total size: {report.total_size} bytes")
+    for summary in report.messages:
+        sender = summary.from_name or summary.from_address or "(unknown sender)"
+        if summary.from_name and summary.from_address:
+            sender = f"{summary.from_name} <{summary.from_address}>"
+        print(f"#{summary.number} {summary.date or '(no date)'}  {sender}")
+        print(f"    {summary.subject or '(no subject)'}")
+
+
+def _check(args: argparse.Namespace) -> int:
+    settings = _settings_from_args(args)
+    report = asyncio.run(check_mailbox(settings, args.list))
+    if args.json:
+        print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        _print_report(report)
+    return EXIT_OK
+
+
+def _add_check(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "check",
+        help="log in to a mailbox and show what is there (changes nothing)",
+        description="Log in, print the server's capabilities, message count, total size and the "
+        "newest messages. Uses TOP only: nothing is marked read or deleted.",
+    )
+    parser.add_argument("--host", required=True)
+    parser.add_argument("--port", type=int, help="default: 995 for ssl, 110 otherwise")
+    parser.add_argument("--security", choices=[s.value for s in Security], default="ssl")
+    parser.add_argument(
+        "--allow-insecure",
+        action="store_true",
+        help="required with --security plain: the password travels unencrypted",
+    )
+    verify = parser.add_mutually_exclusive_group()
+    verify.add_argument("--cafile", help="trust this CA certificate (PEM) instead of the system's")
+    verify.add_argument("--no-verify", action="store_true", help="do not verify the certificate")
+    parser.add_argument("--username", required=True)
+    secret = parser.add_mutually_exclusive_group(required=True)
+    secret.add_argument("--password-env", metavar="VAR", help="read the password from $VAR")
+    secret.add_argument("--password-file", metavar="FILE", help="read the password from FILE")
+    secret.add_argument("--oauth-token-env", metavar="VAR", help="OAuth2 access token from $VAR")
+    secret.add_argument("--oauth-token-file", metavar="FILE", help="OAuth2 access token from FILE")
+    parser.add_argument("--auth", choices=[m.value for m in AuthMethod], default="auto")
+    parser.add_argument("--list", type=int, default=5, metavar="N", help="newest N messages")
+    parser.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    parser.add_argument("--timeout", type=float, default=30.0, help="seconds per network wait")
+    parser.set_defaults(command=_check)
+
+
+class _Parser(argparse.ArgumentParser):
+    """Argument errors become exit code 2 with one line, like every other usage error."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(message)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every subcommand."""
+    parser = _Parser(prog="pop3-mail", description="Watch POP3 mailboxes.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging on stderr")
+    subparsers = parser.add_subparsers(title="commands", required=True, parser_class=_Parser)
+    _add_check(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``pop3-mail`` console script."""
+    try:
+        args = build_parser().parse_args(argv)
+        logging.basicConfig(
+            level=logging.DEBUG if args.verbose else logging.WARNING,
+            format="%(levelname)s %(name)s: %(message)s",
+        )
+        command: Command = args.command
+        return command(args)
+    except UsageError as err:
+        return _fail(EXIT_USAGE, str(err))
+    except AuthError as err:
+        return _fail(EXIT_AUTH, f"authentication failed: {err}")
+    except Pop3Error as err:
+        return _fail(EXIT_CONNECTION, str(err))
+    except KeyboardInterrupt:
+        return 130
+    except Exception as err:
+        return _fail(EXIT_INTERNAL, f"internal error ({type(err).__name__}); please report it")
+
+
+def _fail(code: int, message: str) -> int:
+    print(f"pop3-mail: error: {message}", file=sys.stderr)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

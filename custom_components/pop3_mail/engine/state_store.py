@@ -1,0 +1,113 @@
+"""Persistence of per-account state: an interface, and a crash-safe JSON file implementation.
+
+Home Assistant implements :class:`StateStore` with its own ``helpers.storage.Store``; the
+daemon uses :class:`JsonFileStore`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import re
+import time
+from pathlib import Path
+from typing import Any, Protocol
+
+from .errors import Pop3MailError
+
+_LOGGER = logging.getLogger(__name__)
+
+
+class StateStoreError(Pop3MailError):
+    """State could not be written (disk full, permissions)."""
+
+
+class StateStore(Protocol):
+    """Loads and saves one JSON-serialisable document."""
+
+    async def load(self) -> dict[str, Any] | None:
+        """The saved document, or ``None`` when there is none."""
+
+    async def save(self, data: dict[str, Any]) -> None:
+        """Replace the saved document atomically."""
+
+
+def safe_file_name(key: str) -> str:
+    """A file name for an account key (``user@host:port``) that is safe on every filesystem."""
+    return re.sub(r"[^A-Za-z0-9._@-]", "_", key)[:200] + ".json"
+
+
+def write_atomically(path: Path, payload: bytes) -> None:
+    """Write ``payload`` so that a crash leaves either the old or the new file, never a mix.
+
+    Temp file in the same directory, fsync, rename, fsync of the directory. Blocking.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with tmp.open("wb") as handle:
+            handle.write(payload)
+            handle.flush()
+            os.fsync(handle.fileno())
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    directory = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
+
+
+class JsonFileStore:
+    """A JSON document in a file, written atomically, read and written off the event loop."""
+
+    def __init__(self, path: Path) -> None:
+        """Store the document at ``path``."""
+        self.path = path
+        self._lock = asyncio.Lock()
+
+    async def load(self) -> dict[str, Any] | None:
+        """Read the document; a damaged file is set aside (renamed) and ``None`` returned."""
+        async with self._lock:
+            return await asyncio.to_thread(self._load_blocking)
+
+    async def save(self, data: dict[str, Any]) -> None:
+        """Write the document atomically."""
+        payload = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+        async with self._lock:
+            try:
+                await asyncio.to_thread(write_atomically, self.path, payload)
+            except OSError as err:
+                raise StateStoreError(
+                    f"cannot write state file {self.path}: {err.strerror}"
+                ) from err
+
+    async def remove(self) -> None:
+        """Delete the document (account removed)."""
+        async with self._lock:
+            await asyncio.to_thread(self.path.unlink, missing_ok=True)
+
+    def _load_blocking(self) -> dict[str, Any] | None:
+        try:
+            raw = self.path.read_bytes()
+        except FileNotFoundError:
+            return None
+        try:
+            data = json.loads(raw)
+            if not isinstance(data, dict):
+                raise ValueError("not a JSON object")  # noqa: TRY004, TRY301 - handled like bad JSON
+        except ValueError as err:
+            aside = self.path.with_name(f"{self.path.name}.corrupt-{int(time.time())}")
+            self.path.replace(aside)
+            _LOGGER.warning(
+                "State file %s is damaged (%s); set aside as %s, starting afresh",
+                self.path,
+                err,
+                aside,
+            )
+            return None
+        return data
