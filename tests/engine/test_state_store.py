@@ -1,0 +1,77 @@
+"""The JSON state file: atomic writes, damaged files set aside, errors that say what failed."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from pop3_mail.state_store import JsonFileStore, StateStoreError, safe_file_name, write_atomically
+
+
+async def test_missing_file_loads_as_none(tmp_path: Path) -> None:
+    assert await JsonFileStore(tmp_path / "nothing.json").load() is None
+
+
+async def test_save_then_load_round_trips_and_creates_directories(tmp_path: Path) -> None:
+    store = JsonFileStore(tmp_path / "deep" / "dir" / "state.json")
+    await store.save({"seen": ["ä", "b"], "n": 1})
+    assert await store.load() == {"seen": ["ä", "b"], "n": 1}
+    assert not [p for p in store.path.parent.iterdir() if p.name.endswith(".tmp")]
+
+
+async def test_damaged_file_is_set_aside_not_lost(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "state.json"
+    path.write_text('{"truncated": ')
+    store = JsonFileStore(path)
+    assert await store.load() is None
+    aside = [p for p in tmp_path.iterdir() if ".corrupt-" in p.name]
+    assert len(aside) == 1
+    assert aside[0].read_text() == '{"truncated": '
+    assert "damaged" in caplog.text
+
+
+async def test_a_json_array_is_damage_too(tmp_path: Path) -> None:
+    path = tmp_path / "state.json"
+    path.write_text("[1, 2]")
+    assert await JsonFileStore(path).load() is None
+
+
+async def test_remove(tmp_path: Path) -> None:
+    store = JsonFileStore(tmp_path / "state.json")
+    await store.save({})
+    await store.remove()
+    await store.remove()  # idempotent
+    assert not store.path.exists()
+
+
+async def test_write_failure_keeps_the_old_file(tmp_path: Path) -> None:
+    path = tmp_path / "state.json"
+    write_atomically(path, b'{"old": true}')
+
+    with pytest.raises(TypeError):
+        write_atomically(path, "not bytes")  # type: ignore[arg-type]
+    assert json.loads(path.read_bytes()) == {"old": True}
+    assert [p.name for p in tmp_path.iterdir()] == ["state.json"]
+
+
+async def test_save_error_when_the_target_is_a_directory(tmp_path: Path) -> None:
+    target = tmp_path / "state.json"
+    target.mkdir()
+    with pytest.raises(StateStoreError):
+        await JsonFileStore(target).save({"a": 1})
+
+
+@pytest.mark.parametrize(
+    ("key", "expected"),
+    [
+        ("me@pop.example.com:995", "me@pop.example.com_995.json"),
+        ("../../etc/passwd", ".._.._etc_passwd.json"),
+        ("a/b\\c d", "a_b_c_d.json"),
+    ],
+)
+def test_safe_file_name(key: str, expected: str) -> None:
+    assert safe_file_name(key) == expected
+    assert "/" not in safe_file_name(key)
