@@ -70,4 +70,8 @@ ensure_venv() {
     VIRTUAL_ENV="$PWD/.venv" .venv/bin/python -m uv pip install -q -r "$requirements" -e . >&2
     echo "$wanted" >"$stamp"
   fi
+  # mypy cannot follow the editable install's package-dir mapping; show it the engine under its
+  # installed name through a symlink inside .venv (pyproject: mypy_path).
+  mkdir -p .venv/mypy-path
+  ln -sfn ../../custom_components/pop3_mail/engine .venv/mypy-path/pop3_mail
 }
