@@ -1,0 +1,293 @@
+"""Polling one mailbox: schedule, back-off, error mapping and announcing new mail."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from datetime import timedelta
+from typing import NoReturn
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import CALLBACK_TYPE, CoreState, HomeAssistant, callback
+from homeassistant.exceptions import (
+    ConfigEntryAuthFailed,
+    HomeAssistantError,
+    ServiceValidationError,
+)
+from homeassistant.helpers.start import async_at_started
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+
+from . import issues
+from .connection import error_key
+from .const import (
+    BACKOFF_CAP,
+    BUSY_TOLERANCE,
+    DOMAIN,
+    EVENT_DATA_BUDGET,
+    EVENT_RECEIVED,
+    LOGGER,
+)
+from .engine.errors import (
+    AuthError,
+    LoginDelayError,
+    PermanentServerError,
+    Pop3Error,
+    TlsError,
+    TransientServerError,
+)
+from .engine.mail.model import MailSummary
+from .engine.mailbox import Mailbox, PollResult
+from .mail_data import event_data
+
+type Pop3MailConfigEntry = ConfigEntry[Pop3MailCoordinator]
+type MailListener = Callable[[MailSummary], None]
+type NewMailHandler = Callable[[PollResult], Awaitable[None]]
+
+
+class AnnouncementDeferred(Exception):  # noqa: N818 - a signal, not an error
+    """Home Assistant is still starting: announce this poll's new mail once it runs.
+
+    Automations attach their triggers only when Home Assistant has started, so an event fired
+    during start-up reaches nobody. Raising from ``on_new`` makes the engine keep the messages
+    unannounced; the next poll after start-up announces them.
+    """
+
+    def __init__(self, result: PollResult) -> None:
+        """Carry the poll's result, which is still good for the entities."""
+        super().__init__("announcement deferred until Home Assistant has started")
+        self.result = result
+
+
+class Pop3MailCoordinator(DataUpdateCoordinator[PollResult]):
+    """Polls one mailbox through the engine and tells entities, the bus and the dispatcher."""
+
+    config_entry: Pop3MailConfigEntry
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: Pop3MailConfigEntry,
+        mailbox: Mailbox,
+        *,
+        scan_interval: int,
+    ) -> None:
+        """Poll ``mailbox`` every ``scan_interval`` seconds (or the server's LOGIN-DELAY)."""
+        super().__init__(
+            hass,
+            LOGGER,
+            config_entry=entry,
+            name=entry.title,
+            update_interval=timedelta(seconds=scan_interval),
+        )
+        self.mailbox = mailbox
+        self.configured_interval = scan_interval
+        self.interval = scan_interval
+        """Seconds between polls while all is well: the configured value or LOGIN-DELAY."""
+        self.deliver: NewMailHandler | None = None
+        """Runs before events fire for new mail (the rule dispatcher); may raise to retry."""
+        self.wants_full: Callable[[MailSummary], bool] | None = None
+        self.poll_error: Pop3Error | None = None
+        """Why the last poll failed, ``None`` after a good one."""
+        self._failures = 0
+        self._clamp_logged = False
+        self._last_attempt: float | None = None
+        self._mail_listeners: list[MailListener] = []
+        self._waiting_for_start = False
+
+    # Polling
+
+    async def _async_update_data(self) -> PollResult:
+        self._last_attempt = time.time()
+        try:
+            result = await self.mailbox.poll(on_new=self._announce, wants_full=self.wants_full)
+        except AnnouncementDeferred as deferred:
+            self._announce_after_start()
+            result = deferred.result
+        except AuthError as err:
+            self.poll_error = err
+            raise ConfigEntryAuthFailed(
+                translation_domain=DOMAIN,
+                translation_key="auth_failed",
+                translation_placeholders={"error": str(err)},
+            ) from err
+        except TransientServerError as err:
+            return self._busy(err)
+        except Pop3Error as err:
+            self._failed(err)
+        self._succeeded()
+        return result
+
+    def _busy(self, err: TransientServerError) -> PollResult:
+        """The server asked us to come back later: keep the last values for a while."""
+        self.poll_error = err
+        self._retry_in(self._retry_delay(err))
+        if self.data is not None and self._failures <= BUSY_TOLERANCE:
+            LOGGER.debug("%s: server busy (%s), retrying later", self.name, err)
+            return self.data
+        raise UpdateFailed(
+            translation_domain=DOMAIN,
+            translation_key="poll_failed",
+            translation_placeholders={"error": str(err)},
+        ) from err
+
+    def _failed(self, err: Pop3Error) -> NoReturn:
+        """The server is unreachable or refuses: raise the right issue, back off, go unavailable."""
+        self.poll_error = err
+        if isinstance(err, PermanentServerError):
+            self._raise_issue(issues.POP_DISABLED, err)
+        elif isinstance(err, TlsError) and err.certificate_error:
+            self._raise_issue(issues.CERTIFICATE, err)
+        self._retry_in(self._retry_delay(err))
+        raise UpdateFailed(
+            translation_domain=DOMAIN,
+            translation_key="poll_failed",
+            translation_placeholders={"error": str(err)},
+        ) from err
+
+    def _succeeded(self) -> None:
+        self.poll_error = None
+        self._failures = 0
+        issues.async_clear_issues(self.hass, self.config_entry.entry_id)
+        self._apply_login_delay()
+        if not self._waiting_for_start:
+            self.update_interval = timedelta(seconds=self.interval)
+
+    def _retry_delay(self, err: Pop3Error) -> float:
+        """Double the wait after every failure in a row, up to a cap; honour server hints."""
+        self._failures += 1
+        cap = max(BACKOFF_CAP, self.interval)
+        delay = float(min(self.interval * 2**self._failures, cap))
+        if isinstance(err, TransientServerError) and err.retry_after:
+            if isinstance(err, LoginDelayError):
+                return err.retry_after + 1  # the server said exactly when
+            delay = max(delay, err.retry_after)
+        return delay
+
+    def _retry_in(self, seconds: float) -> None:
+        # The base class schedules the next refresh with this interval after the update.
+        self.update_interval = timedelta(seconds=seconds)
+
+    def _apply_login_delay(self) -> None:
+        """Never poll faster than the server allows (its CAPA ``LOGIN-DELAY``)."""
+        login_delay = self.mailbox.login_delay or 0
+        self.interval = max(self.configured_interval, login_delay)
+        if self.interval > self.configured_interval and not self._clamp_logged:
+            self._clamp_logged = True
+            LOGGER.warning(
+                "%s: the server allows one login every %d s; checking every %d s instead of "
+                "the configured %d s",
+                self.name,
+                login_delay,
+                self.interval,
+                self.configured_interval,
+            )
+
+    def login_wait(self) -> float:
+        """Seconds until the server's LOGIN-DELAY allows the next session (0 when it does)."""
+        login_delay = self.mailbox.login_delay
+        if not login_delay or self._last_attempt is None:
+            return 0.0
+        return max(self._last_attempt + login_delay - time.time(), 0.0)
+
+    # Announcing new mail
+
+    async def _announce(self, result: PollResult) -> None:
+        """Hand new mail to the dispatcher, then fire one event per message (oldest first)."""
+        if self.hass.state is not CoreState.running:
+            raise AnnouncementDeferred(result)
+        if self.deliver is not None:
+            await self.deliver(result)
+        for summary in result.new_messages:
+            self.hass.bus.async_fire(
+                EVENT_RECEIVED,
+                event_data(
+                    summary,
+                    entry_id=self.config_entry.entry_id,
+                    account=result.account_key,
+                    budget=EVENT_DATA_BUDGET,
+                ),
+            )
+            for listener in list(self._mail_listeners):
+                listener(summary)
+        if result.remaining_new:
+            LOGGER.info(
+                "%s: %d more new messages are announced by the next checks",
+                self.name,
+                result.remaining_new,
+            )
+
+    def _announce_after_start(self) -> None:
+        """Poll again as soon as Home Assistant runs (and the server's LOGIN-DELAY allows)."""
+        if self._waiting_for_start:
+            return
+        self._waiting_for_start = True
+
+        @callback
+        def _started(_hass: HomeAssistant) -> None:
+            self._waiting_for_start = False
+            wait = self.login_wait()
+            self.update_interval = timedelta(seconds=math.ceil(wait) + 1 if wait else 0)
+            self._schedule_refresh()
+
+        self.config_entry.async_on_unload(async_at_started(self.hass, _started))
+
+    @callback
+    def async_add_mail_listener(self, listener: MailListener) -> CALLBACK_TYPE:
+        """Call ``listener`` for every announced message; returns the unsubscribe callback."""
+        self._mail_listeners.append(listener)
+
+        @callback
+        def _remove() -> None:
+            self._mail_listeners.remove(listener)
+
+        return _remove
+
+    # Actions
+
+    async def async_check_now(self) -> PollResult:
+        """Poll now; translated errors when the server cannot be checked."""
+        if wait := self.login_wait():
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="too_soon",
+                translation_placeholders={"seconds": str(math.ceil(wait))},
+            )
+        await self.async_refresh()
+        if (err := self.poll_error) is not None:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key=error_key(err),
+                translation_placeholders={"error": str(err)},
+            )
+        return self.data
+
+    async def async_mark_read(self, uid: str | None = None) -> int:
+        """Acknowledge one message or all; returns the unread count."""
+        try:
+            unread = await self.mailbox.acknowledge(uid)
+        except KeyError:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="unknown_uid",
+                translation_placeholders={"uid": str(uid)},
+            ) from None
+        self.async_set_unread(unread)
+        return unread
+
+    @callback
+    def async_set_unread(self, unread: int) -> None:
+        """Show a new unread count without polling (no rescheduling of the next poll)."""
+        if self.data is not None and self.data.unread != unread:
+            self.data = replace(self.data, unread=unread)
+            self.async_update_listeners()
+
+    def _raise_issue(self, kind: str, err: Pop3Error) -> None:
+        issues.async_raise_issue(
+            self.hass,
+            kind,
+            entry_id=self.config_entry.entry_id,
+            account=self.config_entry.title,
+            error=str(err),
+        )
