@@ -1,0 +1,614 @@
+"""The POP3 client: one connection, one maildrop, commands as coroutines.
+
+Non-intrusive by default: callers read headers with ``TOP``; ``RETR`` (which marks mail as read or
+"popped" on many servers) and ``DELE`` only run when a caller asks. Deletions are committed only
+by :meth:`Pop3Client.quit`; :meth:`Pop3Client.abort` un-marks them first (``RSET``) or, when the
+stream is not in a known state, just drops the connection (no ``QUIT``, nothing committed).
+
+The client is not meant for concurrent use: one command at a time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import ssl
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from enum import Enum
+
+from ..errors import (
+    AuthError,
+    CommandError,
+    ConnectError,
+    Pop3Error,
+    ProtocolError,
+    TlsError,
+)
+from ..settings import AuthMethod, Security, ServerSettings
+from .auth import (
+    apop_digest,
+    check_credentials,
+    choose_method,
+    describe_xoauth2_challenge,
+    fits_initial_response,
+    plain_response,
+    xoauth2_response,
+)
+from .capabilities import MAX_CAPA_LINES, NO_CAPABILITIES, Capabilities, parse_capabilities
+from .connection import Connection, SessionStats, open_connection
+from .framing import MAX_LINE, BodyDecoder
+from .listing import MAX_LISTING_ENTRIES, MAX_LISTING_LINE, parse_list, parse_stat, parse_uidl
+from .responses import MAX_STATUS_LINE, Kind, Status, error_for, parse_status
+from .tls import get_ssl_context
+
+__all__ = ["Pop3Client", "RetrievedMessage", "SessionStats"]
+
+_LOGGER = logging.getLogger(__name__)
+
+DEFAULT_TOP_MAX_BYTES = 1024 * 1024
+"""``TOP`` answers are cut here (broken servers send whole messages for ``TOP n 0``)."""
+DEFAULT_PIPELINE_DEPTH = 50
+"""Commands sent per batch when the server supports ``PIPELINING``."""
+ABORT_TIMEOUT = 5.0
+"""Upper bound for ``RSET`` + ``QUIT`` on the abort path."""
+
+
+_Lines = list[bytes]  # spelled once here: inside the class, "list" is the LIST command
+
+
+@dataclass(frozen=True, slots=True)
+class RetrievedMessage:
+    """A message fetched with ``RETR``: at most ``max_bytes`` of it, and whether it was cut."""
+
+    data: bytes
+    truncated: bool
+
+
+class _State(Enum):
+    NEW = "new"
+    AUTHORIZATION = "authorization"
+    TRANSACTION = "transaction"
+    CLOSED = "closed"
+
+
+class Pop3Client:
+    """An asyncio POP3 client (RFC 1939, 2449, 2595, 3206, 5034).
+
+    Typical use goes through :func:`open_session`, which connects, logs in, and always ends the
+    session safely.
+    """
+
+    def __init__(
+        self,
+        settings: ServerSettings,
+        *,
+        ssl_context: ssl.SSLContext | None = None,
+        pipeline_depth: int = DEFAULT_PIPELINE_DEPTH,
+    ) -> None:
+        """Prepare a client; nothing is sent before :meth:`connect`.
+
+        ``ssl_context`` replaces the one built from ``settings`` (Home Assistant passes its own).
+        """
+        self.settings = settings
+        self.greeting = ""
+        """The server's greeting text, sanitised."""
+        self.capabilities: Capabilities = NO_CAPABILITIES
+        """The latest ``CAPA`` answer (re-read after ``STLS`` and after login)."""
+        self.stats = SessionStats()
+        self.irregular_uidls = 0
+        """UIDLs in the last listing that break RFC 1939 but were accepted (see ``listing``)."""
+        self._ssl_context = ssl_context
+        self._pipeline_depth = max(1, pipeline_depth)
+        self._conn: Connection | None = None
+        self._greeting_raw = b""
+        self._state = _State.NEW
+        self._pending = 0
+        """Answers the server still owes us; non-zero after an error means the stream is lost."""
+        self._busy = False
+        self._broken = False
+        self._secrets = tuple(
+            secret for secret in (settings.password, settings.oauth_token) if secret
+        )
+
+    def __repr__(self) -> str:
+        """Account and state only (no secrets)."""
+        return f"<Pop3Client {self.settings.account_key} {self._state.value}>"
+
+    @property
+    def connected(self) -> bool:
+        """True between a successful :meth:`connect` and the end of the session."""
+        return self._state in (_State.AUTHORIZATION, _State.TRANSACTION) and not self._broken
+
+    @property
+    def encrypted(self) -> bool:
+        """True when the connection is protected by TLS."""
+        return self._conn is not None and self._conn.tls_active
+
+    # --- session set-up ----------------------------------------------------------------------
+
+    async def connect(self) -> None:
+        """Open the connection, read the greeting and ``CAPA``, and upgrade with ``STLS``."""
+        if self._state is not _State.NEW:
+            raise RuntimeError("connect() may only be called once per client")
+        settings = self.settings
+        context = None
+        if settings.security is not Security.PLAIN:
+            context = self._ssl_context or await get_ssl_context(settings)
+            assert context is not None
+        self._state = _State.AUTHORIZATION
+        self._conn = await open_connection(
+            settings.host,
+            settings.effective_port,
+            connect_timeout=settings.connect_timeout,
+            command_timeout=settings.command_timeout,
+            stats=self.stats,
+        )
+        try:
+            if context is not None and settings.security is Security.SSL:
+                await self._conn.start_tls(
+                    context, settings.host, max_wait=settings.connect_timeout
+                )
+            await self._read_greeting(self._conn)
+            self.capabilities = await self._capa()
+            if context is not None and settings.security is Security.STARTTLS:
+                await self._starttls(context)
+        except BaseException:
+            self._break()
+            raise
+
+    async def _read_greeting(self, conn: Connection) -> None:
+        line = await conn.read_line(
+            MAX_STATUS_LINE, "the greeting", max_wait=self.settings.connect_timeout
+        )
+        status = parse_status(line)
+        if status.kind is Kind.CONTINUE:
+            raise ProtocolError(f"{conn.peer} does not greet like a POP3 server")
+        if not status.ok:
+            error = error_for(status, command="connect")
+            if type(error) is CommandError:
+                raise ConnectError(f"{conn.peer} refused the session: {status.safe_text}")
+            raise error
+        self._greeting_raw = line
+        self.greeting = status.safe_text
+
+    async def _starttls(self, context: ssl.SSLContext) -> None:
+        peer = self._require_conn().peer
+        if self.capabilities.supported and not self.capabilities.stls:
+            raise TlsError(
+                f"{peer} does not offer STARTTLS (STLS); not continuing unencrypted "
+                "(use implicit TLS, or check the port)"
+            )
+        async with self._exchange(_State.AUTHORIZATION) as conn:
+            await self._send(conn, "STLS")
+            status = await self._status(conn)
+            if not status.ok:
+                raise TlsError(
+                    f"{peer} refused STARTTLS (STLS): {status.safe_text}; "
+                    "not continuing unencrypted"
+                )
+            await conn.start_tls(
+                context, self.settings.host, max_wait=self.settings.connect_timeout
+            )
+        self.capabilities = NO_CAPABILITIES
+        self.capabilities = await self._capa()
+
+    async def _capa(self) -> Capabilities:
+        """``CAPA``; a refusal means "no capability information", not an error."""
+        async with self._exchange(self._state) as conn:
+            await self._send(conn, "CAPA")
+            status, lines = await self._listing_reply(conn, "CAPA", MAX_CAPA_LINES)
+        return parse_capabilities(lines) if status.ok else NO_CAPABILITIES
+
+    async def login(self) -> None:
+        """Authenticate with the one mechanism :func:`choose_method` picks, then re-read CAPA.
+
+        A rejection raises at once (``AuthError``, or the error its response code names);
+        no other mechanism is tried, to avoid account lockouts.
+        """
+        check_credentials(self.settings)
+        method = choose_method(self.settings, self.capabilities)
+        async with self._exchange(_State.AUTHORIZATION) as conn:
+            match method:
+                case AuthMethod.XOAUTH2:
+                    await self._auth_xoauth2(conn)
+                case AuthMethod.PLAIN:
+                    await self._auth_plain(conn)
+                case AuthMethod.APOP:
+                    await self._apop(conn)
+                case _:
+                    await self._user_pass(conn)
+            self._state = _State.TRANSACTION
+        # LOGIN-DELAY and EXPIRE may be per user (RFC 2449 §6.5/6.7).
+        capabilities = await self._capa()
+        if capabilities.supported or not self.capabilities.supported:
+            self.capabilities = capabilities
+
+    async def _user_pass(self, conn: Connection) -> None:
+        settings = self.settings
+        await self._send(conn, f"USER {settings.username}")
+        self._check_login(await self._status(conn), "USER")
+        await self._send(conn, f"PASS {settings.password}", shown="PASS ****")
+        self._check_login(await self._status(conn), "PASS")
+
+    async def _apop(self, conn: Connection) -> None:
+        digest = apop_digest(self._greeting_raw, self.settings.password)
+        if digest is None:
+            raise AuthError(f"{conn.peer} does not offer APOP (no timestamp in its greeting)")
+        username = self.settings.username
+        await self._send(conn, f"APOP {username} {digest}", shown=f"APOP {username} ****")
+        self._check_login(await self._status(conn), "APOP")
+
+    async def _auth_plain(self, conn: Connection) -> None:
+        response = plain_response(self.settings.username, self.settings.password)
+        if fits_initial_response("PLAIN", response):
+            await self._send(conn, f"AUTH PLAIN {response}", shown="AUTH PLAIN ****")
+            status = await self._status(conn, sasl=True)
+        else:  # RFC 5034 §4: the initial response would make the line too long
+            await self._send(conn, "AUTH PLAIN")
+            status = await self._status(conn, sasl=True)
+            if status.kind is Kind.CONTINUE:
+                await self._send(conn, response, shown="****", command=False)
+                status = await self._status(conn, sasl=True)
+        await self._finish_sasl(conn, status, "AUTH PLAIN", response)
+
+    async def _auth_xoauth2(self, conn: Connection) -> None:
+        token = self.settings.oauth_token
+        if not token:
+            raise AuthError("XOAUTH2 needs an OAuth access token")
+        response = xoauth2_response(self.settings.username, token)
+        # Always two steps: a token never fits in 255 octets, and Microsoft 365 requires it.
+        await self._send(conn, "AUTH XOAUTH2")
+        status = await self._status(conn, sasl=True)
+        if status.kind is Kind.OK:
+            raise ProtocolError(f"{conn.peer} accepted AUTH XOAUTH2 without credentials")
+        if status.kind is Kind.CONTINUE:
+            await self._send(conn, response, shown="****", command=False)
+            status = await self._status(conn, sasl=True)
+        if status.kind is Kind.CONTINUE:
+            # Google: "+ base64(JSON error)"; an empty line fetches the final -ERR.
+            detail = describe_xoauth2_challenge(status.text)
+            await self._send(conn, "", shown="(empty line)", command=False)
+            final = await self._status(conn, sasl=True)
+            if final.kind is Kind.OK:
+                _LOGGER.warning("%s: XOAUTH2 error challenge (%s), then +OK", conn.peer, detail)
+                return
+            if final.kind is Kind.CONTINUE:
+                raise ProtocolError(f"{conn.peer} kept sending XOAUTH2 challenges")
+            error = self._login_error(final, "AUTH XOAUTH2", response)
+            if isinstance(error, AuthError):
+                raise AuthError(
+                    f"the server rejected the OAuth token ({detail}); {error}",
+                    response_code=final.code,
+                )
+            raise error
+        self._check_login(status, "AUTH XOAUTH2", response)
+
+    async def _finish_sasl(
+        self, conn: Connection, status: Status, command: str, response: str
+    ) -> None:
+        if status.kind is Kind.CONTINUE:  # a challenge PLAIN does not expect: cancel
+            await self._send(conn, "*", command=False)
+            final = await self._status(conn, sasl=True)
+            if final.kind is Kind.CONTINUE:
+                raise ProtocolError(f"{conn.peer} does not end the SASL exchange")
+            raise AuthError(f"{conn.peer} sent an unexpected challenge for {command}")
+        self._check_login(status, command, response)
+
+    def _check_login(self, status: Status, command: str, *extra_secrets: str) -> None:
+        if not status.ok:
+            raise self._login_error(status, command, *extra_secrets)
+
+    def _login_error(self, status: Status, command: str, *extra_secrets: str) -> Pop3Error:
+        return error_for(
+            status,
+            command=command,
+            at_login=True,
+            login_delay=self.capabilities.login_delay,
+            redact=(*self._secrets, *extra_secrets),
+        )
+
+    # --- transaction commands ----------------------------------------------------------------
+
+    async def stat(self) -> tuple[int, int]:
+        """``(message count, total size in octets)``."""
+        status = await self._simple("STAT")
+        return parse_stat(status.text)
+
+    async def list(self) -> dict[int, int]:
+        """Message number → size in octets."""
+        async with self._exchange() as conn:
+            await self._send(conn, "LIST")
+            status, lines = await self._listing_reply(conn, "LIST", MAX_LISTING_ENTRIES)
+        if not status.ok:
+            raise self._error(status, "LIST")
+        return parse_list(lines)
+
+    async def uidl(self) -> dict[int, str] | None:
+        """Message number → unique id, or ``None`` when the server has no ``UIDL``."""
+        async with self._exchange() as conn:
+            await self._send(conn, "UIDL")
+            status, lines = await self._listing_reply(conn, "UIDL", MAX_LISTING_ENTRIES)
+        return self._uids(status, lines)
+
+    async def list_and_uidl(self) -> tuple[dict[int, int], dict[int, str] | None]:
+        """``LIST`` and ``UIDL``, in one round trip when the server supports ``PIPELINING``."""
+        pipelined = self.capabilities.pipelining
+        async with self._exchange() as conn:
+            await self._send(conn, *(("UIDL", "LIST") if pipelined else ("UIDL",)))
+            uidl_status, uidl_lines = await self._listing_reply(conn, "UIDL", MAX_LISTING_ENTRIES)
+            if not pipelined:
+                await self._send(conn, "LIST")
+            list_status, list_lines = await self._listing_reply(conn, "LIST", MAX_LISTING_ENTRIES)
+        if not list_status.ok:
+            raise self._error(list_status, "LIST")
+        return parse_list(list_lines), self._uids(uidl_status, uidl_lines)
+
+    def _uids(self, status: Status, lines: _Lines) -> dict[int, str] | None:
+        if not status.ok:
+            error = self._error(status, "UIDL")
+            if type(error) is CommandError:
+                return None  # UIDL is optional (RFC 1939); Gmail also refuses it at times
+            raise error
+        report = parse_uidl(lines)
+        self.irregular_uidls = report.irregular
+        return report.uids
+
+    async def top(
+        self, number: int, lines: int, *, max_bytes: int = DEFAULT_TOP_MAX_BYTES
+    ) -> bytes:
+        """Headers and the first ``lines`` body lines, dot-unstuffed, CRLF line endings.
+
+        Answers longer than ``max_bytes`` are cut (and logged); the rest is read and dropped.
+        """
+        result = (await self.top_many([number], lines, max_bytes=max_bytes))[number]
+        if isinstance(result, CommandError):
+            raise result
+        return result
+
+    async def top_many(
+        self, numbers: Sequence[int], lines: int, *, max_bytes: int = DEFAULT_TOP_MAX_BYTES
+    ) -> dict[int, bytes | CommandError]:
+        """``TOP`` for many messages: pipelined in batches when the server allows it.
+
+        A message the server refuses maps to its ``CommandError``; other errors raise.
+        """
+        _check_number_args(numbers, lines)
+        depth = self._pipeline_depth if self.capabilities.pipelining else 1
+        results: dict[int, bytes | CommandError] = {}
+        fatal: Pop3Error | None = None
+        async with self._exchange() as conn:
+            for start in range(0, len(numbers), depth):
+                batch = numbers[start : start + depth]
+                await self._send(conn, *(f"TOP {number} {lines}" for number in batch))
+                for number in batch:
+                    status = await self._status(conn, multiline=True)
+                    if status.ok:
+                        data, truncated = await self._read_message(conn, max_bytes)
+                        if truncated:
+                            _LOGGER.warning(
+                                "%s: TOP %d answer cut at %d bytes", conn.peer, number, max_bytes
+                            )
+                        results[number] = data
+                        continue
+                    error = self._error(status, "TOP")
+                    if type(error) is CommandError:
+                        results[number] = error
+                    else:
+                        fatal = fatal or error
+                if fatal is not None:
+                    raise fatal
+        return results
+
+    async def retr(self, number: int, *, max_bytes: int) -> RetrievedMessage:
+        """The whole message, cut at ``max_bytes`` (``truncated`` tells).
+
+        Marks the message read on many servers (Dovecot's Seen flag, Gmail's "popped").
+        """
+        _check_number_args([number], max_bytes)
+        async with self._exchange() as conn:
+            await self._send(conn, f"RETR {number}")
+            status = await self._status(conn, multiline=True)
+            if status.ok:
+                data, truncated = await self._read_message(conn, max_bytes)
+        if not status.ok:
+            raise self._error(status, "RETR")
+        return RetrievedMessage(data, truncated)
+
+    async def retr_stream(self, number: int) -> AsyncIterator[bytes]:
+        """The message line by line (CRLF endings, dot-unstuffed), without holding it in memory.
+
+        Lines longer than ``framing.MAX_LINE`` come in several pieces; only the last ends with
+        CRLF. Consume it completely or close it (``contextlib.aclosing``): a stream left
+        half-read leaves the connection unusable (it is then closed without ``QUIT``).
+        """
+        _check_number_args([number], 0)
+        async with self._exchange() as conn:
+            await self._send(conn, f"RETR {number}")
+            status = await self._status(conn, multiline=True)
+            if not status.ok:
+                raise self._error(status, "RETR")
+            decoder = BodyDecoder(drop_status_echo=True)
+            while True:
+                piece, complete = await conn.read_piece(MAX_LINE)
+                content = decoder.decode(piece, complete)
+                if content is None:
+                    break
+                if content:
+                    yield content
+            self._pending -= 1
+
+    async def dele(self, number: int) -> None:
+        """Mark a message for deletion; only a later :meth:`quit` makes it final."""
+        _check_number_args([number], 0)
+        await self._simple(f"DELE {number}", "DELE")
+
+    async def rset(self) -> None:
+        """Un-mark every message marked with ``DELE`` in this session."""
+        await self._simple("RSET")
+
+    async def noop(self) -> None:
+        """Ask the server for ``+OK`` (keeps the session alive)."""
+        await self._simple("NOOP")
+
+    # --- ending the session ------------------------------------------------------------------
+
+    async def quit(self) -> None:
+        """End the session; in the transaction state this commits ``DELE`` marks."""
+        async with self._exchange(self._state) as conn:
+            await self._send(conn, "QUIT")
+            status = await self._status(conn)
+            self._state = _State.CLOSED
+        await conn.close()
+        if not status.ok:
+            raise self._error(status, "QUIT")
+
+    async def abort(self) -> None:
+        """End the session without committing anything. Never raises (except cancellation).
+
+        When the stream is in sync: ``RSET`` (in the transaction state), then ``QUIT``, each
+        bounded. Otherwise, or if ``RSET`` fails, the connection is just closed: without
+        ``QUIT`` the server commits nothing.
+        """
+        conn = self._conn
+        if conn is None or self._state in (_State.NEW, _State.CLOSED):
+            await self.close()
+            return
+        try:
+            if not (self._busy or self._broken or conn.is_closing):
+                async with asyncio.timeout(min(self.settings.command_timeout, ABORT_TIMEOUT)):
+                    if self._state is _State.TRANSACTION:
+                        await self.rset()
+                    await self.quit()
+        except (Pop3Error, TimeoutError) as err:
+            _LOGGER.debug("%s: clean abort failed (%s); closing", conn.peer, err)
+        finally:
+            await self.close()
+
+    async def close(self) -> None:
+        """Close the connection without ``QUIT`` (nothing is committed). Idempotent."""
+        self._state = _State.CLOSED
+        if self._conn is not None:
+            await self._conn.close()
+
+    # --- plumbing ----------------------------------------------------------------------------
+
+    def _require_conn(self) -> Connection:
+        if self._conn is None:
+            raise RuntimeError("connect() first")
+        return self._conn
+
+    def _break(self) -> None:
+        """The stream is in an unknown state: cut it, so nothing can be misread or committed."""
+        self._broken = True
+        self._state = _State.CLOSED
+        if self._conn is not None:
+            self._conn.abort()
+
+    @asynccontextmanager
+    async def _exchange(self, state: _State = _State.TRANSACTION) -> AsyncIterator[Connection]:
+        """One conversation step; any failure while an answer is outstanding cuts the stream."""
+        if self._busy:
+            raise RuntimeError("another POP3 command is still in progress on this client")
+        conn = self._conn
+        if conn is None or self._broken or self._state is _State.CLOSED or conn.is_closing:
+            raise ConnectError("the POP3 connection is closed")
+        if self._state is not state:
+            raise RuntimeError(f"not allowed in the {self._state.value} state")
+        self._busy = True
+        try:
+            yield conn
+        except BaseException:
+            if self._pending:
+                self._break()
+            raise
+        finally:
+            self._busy = False
+
+    async def _send(
+        self, conn: Connection, *lines: str, shown: str | None = None, command: bool = True
+    ) -> None:
+        """Send command lines (one round trip); ``shown`` replaces secrets in the debug log."""
+        if _LOGGER.isEnabledFor(logging.DEBUG):
+            _LOGGER.debug("%s > %s", conn.peer, shown if shown is not None else " | ".join(lines))
+        data = "".join(f"{line}\r\n" for line in lines).encode()
+        if command:
+            self._pending += len(lines)
+            self.stats.commands += len(lines)
+        self.stats.round_trips += 1
+        await conn.write(data)
+
+    async def _status(
+        self, conn: Connection, *, multiline: bool = False, sasl: bool = False
+    ) -> Status:
+        """Read a status line and note whether the answer is complete.
+
+        It is not when it opens a multi-line body, or is a SASL challenge (only accepted when
+        ``sasl``; anything else is a ``ProtocolError``).
+        """
+        status = parse_status(await conn.read_line(MAX_STATUS_LINE, "a status line"))
+        if status.kind is Kind.CONTINUE:
+            if not sasl:
+                raise ProtocolError(f"{conn.peer} sent a SASL challenge instead of an answer")
+        elif status.kind is Kind.ERR or not multiline:
+            self._pending -= 1
+        return status
+
+    async def _simple(self, line: str, name: str | None = None) -> Status:
+        async with self._exchange() as conn:
+            await self._send(conn, line)
+            status = await self._status(conn)
+        if not status.ok:
+            raise self._error(status, name or line)
+        return status
+
+    async def _listing_reply(
+        self, conn: Connection, what: str, max_lines: int
+    ) -> tuple[Status, _Lines]:
+        """Status and body lines (without terminators) of a short-lined multi-line answer."""
+        status = await self._status(conn, multiline=True)
+        lines: _Lines = []
+        if not status.ok:
+            return status, lines
+        decoder = BodyDecoder()
+        while (
+            content := decoder.decode(
+                await conn.read_line(MAX_LISTING_LINE, f"a {what} line"), True
+            )
+        ) is not None:
+            if len(lines) >= max_lines:
+                raise ProtocolError(f"{what} answer has more than {max_lines} lines")
+            lines.append(content[:-2])
+        self._pending -= 1
+        return status, lines
+
+    async def _read_message(self, conn: Connection, max_bytes: int) -> tuple[bytes, bool]:
+        """Body of ``TOP``/``RETR``: keep ``max_bytes``, drain the rest to stay in sync."""
+        decoder = BodyDecoder(drop_status_echo=True)
+        parts: list[bytes] = []
+        room = max_bytes
+        truncated = False
+        while (content := decoder.decode(*await conn.read_piece(MAX_LINE))) is not None:
+            if len(content) <= room:
+                parts.append(content)
+                room -= len(content)
+            elif not truncated:
+                parts.append(content[:room])
+                room = 0
+                truncated = True
+        self._pending -= 1
+        return b"".join(parts), truncated
+
+    def _error(self, status: Status, command: str) -> Pop3Error:
+        return error_for(
+            status,
+            command=command,
+            login_delay=self.capabilities.login_delay,
+            redact=self._secrets,
+        )
+
+
+def _check_number_args(numbers: Sequence[int], count: int) -> None:
+    if count < 0 or any(number < 1 for number in numbers):
+        raise ValueError("message numbers start at 1 and counts cannot be negative")

@@ -1,0 +1,91 @@
+"""Parsing and validating ``STAT``, ``LIST`` and ``UIDL`` answers; every length is bounded."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from ..errors import ProtocolError, sanitize_server_text
+
+_LOGGER = logging.getLogger(__name__)
+
+MAX_LISTING_LINE = 1024
+"""Longest ``LIST``/``UIDL`` line accepted; anything longer is garbage, not a message."""
+MAX_LISTING_ENTRIES = 1_000_000
+"""More messages than this in one maildrop is treated as a broken server."""
+UIDL_RFC_MAX = 70
+"""RFC 1939 §7: a unique-id is 1 to 70 characters in 0x21-0x7E."""
+UIDL_MAX = 512
+"""Longer UIDLs than the RFC allows are tolerated (with a warning) up to this length."""
+
+
+@dataclass(slots=True)
+class UidlReport:
+    """UIDLs by message number, and how many broke the RFC 1939 rules but were accepted."""
+
+    uids: dict[int, str] = field(default_factory=dict)
+    irregular: int = 0
+    """UIDLs longer than 70 characters or with characters outside 0x21-0x7E."""
+
+
+def parse_stat(text: str) -> tuple[int, int]:
+    """``+OK count size`` → ``(count, size)``."""
+    words = text.split()
+    if len(words) < 2 or not (words[0].isdecimal() and words[1].isdecimal()):
+        raise ProtocolError(f"unreadable STAT answer {sanitize_server_text(text[:60])!r}")
+    return int(words[0]), int(words[1])
+
+
+def _number(word: bytes, line: bytes, what: str) -> int:
+    if not word.isdigit() or len(word) > 12:
+        raise ProtocolError(f"unreadable {what} line {sanitize_server_text(line[:60])!r}")
+    return int(word)
+
+
+def parse_list(lines: Iterable[bytes]) -> dict[int, int]:
+    """``LIST`` lines (``number size``) → sizes by message number."""
+    sizes: dict[int, int] = {}
+    for line in lines:
+        words = line.split()
+        if len(words) < 2:
+            raise ProtocolError(f"unreadable LIST line {sanitize_server_text(line[:60])!r}")
+        number = _number(words[0], line, "LIST")
+        if number in sizes:
+            raise ProtocolError(f"LIST names message {number} twice")
+        sizes[number] = _number(words[1], line, "LIST")
+    return sizes
+
+
+def parse_uidl(lines: Iterable[bytes]) -> UidlReport:
+    """``UIDL`` lines (``number uid``) → UIDs by number, with irregular ones counted.
+
+    Irregular UIDLs (too long, odd bytes) stay usable: bytes outside ASCII are escaped, which is
+    deterministic, so the same message keeps the same key across sessions. Duplicate UIDs are
+    allowed (identical copies may share one); a missing or absurdly long one is an error.
+    """
+    report = UidlReport()
+    for line in lines:
+        words = line.split(None, 1)
+        if len(words) < 2 or not words[1].strip():
+            raise ProtocolError(f"unreadable UIDL line {sanitize_server_text(line[:60])!r}")
+        number = _number(words[0], line, "UIDL")
+        raw = words[1].strip()
+        if len(raw) > UIDL_MAX:
+            raise ProtocolError(
+                f"UIDL of message {number} is {len(raw)} characters long (limit {UIDL_MAX})"
+            )
+        if number in report.uids:
+            raise ProtocolError(f"UIDL names message {number} twice")
+        uid = raw.decode("ascii", "backslashreplace")
+        if len(raw) > UIDL_RFC_MAX or not all(0x21 <= byte <= 0x7E for byte in raw):
+            report.irregular += 1
+            uid = "".join(char if char.isprintable() else f"\\x{ord(char):02x}" for char in uid)
+        report.uids[number] = uid
+    if report.irregular:
+        _LOGGER.warning(
+            "%d UIDL(s) break RFC 1939 (longer than %d characters or unusual bytes); kept as is",
+            report.irregular,
+            UIDL_RFC_MAX,
+        )
+    return report

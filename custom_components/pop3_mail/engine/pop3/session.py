@@ -1,0 +1,46 @@
+"""A whole POP3 session as a context manager: connect, log in, and always end safely."""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from ..errors import Pop3TimeoutError
+from ..settings import ServerSettings
+from .client import Pop3Client
+
+
+@asynccontextmanager
+async def open_session(
+    settings: ServerSettings, *, ssl_context: ssl.SSLContext | None = None
+) -> AsyncIterator[Pop3Client]:
+    """Connect and log in; on normal exit ``QUIT`` (committing ``DELE`` marks).
+
+    On an exception or cancellation the session is aborted instead: ``RSET`` then ``QUIT`` when
+    the stream is in sync, else the connection is dropped; either way nothing is committed and
+    the connection is closed. The whole session, the caller's work included, must finish within
+    ``settings.session_timeout``, else ``Pop3TimeoutError``.
+    """
+    client = Pop3Client(settings, ssl_context=ssl_context)
+    deadline = asyncio.timeout(settings.session_timeout)
+    try:
+        async with deadline:
+            try:
+                await client.connect()
+                await client.login()
+                yield client
+            except BaseException:
+                await client.abort()
+                raise
+            await client.quit()
+    except TimeoutError:
+        if deadline.expired():
+            raise Pop3TimeoutError(
+                f"the POP3 session with {settings.host} took longer than "
+                f"{settings.session_timeout:g} s"
+            ) from None
+        raise
+    finally:
+        await client.close()
