@@ -1,0 +1,145 @@
+"""Notifications through apprise: one target per service, delivered off the event loop.
+
+Every function here blocks (apprise imports ~200 plugin modules on first use and sends with
+``requests``); callers run them through an executor. Works with apprise 1.9.x and 2.x: results
+are only used through ``bool()``, arguments are passed positionally where the two differ.
+
+Each service of an action is a separate *target* with a stable fingerprint, so a failure of one
+service is retried without notifying the others twice. Only apprise's privacy form of a URL
+(``json://user:****@host/path``) is ever logged or shown.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .attachments import AttachmentFile
+
+_LOGGER = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class NotifyTarget:
+    """One apprise service; ``label`` is its privacy URL (safe to log)."""
+
+    fingerprint: str
+    label: str
+    service: Any = field(repr=False, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedTargets:
+    """What loading an action's services gave: usable targets and safe problem descriptions.
+
+    ``retryable`` is true when the problem may go away by itself (an unreadable config file).
+    """
+
+    targets: tuple[NotifyTarget, ...] = ()
+    problems: tuple[str, ...] = ()
+    retryable: bool = False
+
+
+def fingerprint(secret_url: str) -> str:
+    """Stable identity of a service that reveals nothing about its URL."""
+    return hashlib.sha256(secret_url.encode()).hexdigest()[:16]
+
+
+def load_targets(urls: Sequence[str], config: str | None, tags: Sequence[str]) -> LoadedTargets:
+    """Instantiate the services of one notify action (blocking)."""
+    import apprise  # noqa: PLC0415 - heavy, and only ever imported in a worker thread
+
+    targets: list[NotifyTarget] = []
+    problems: list[str] = []
+    for number, url in enumerate(urls, start=1):
+        service = apprise.Apprise.instantiate(url)
+        if service is None:
+            problems.append(f"URL #{number} ({_scheme(url)}://…) is not a valid apprise URL")
+            continue
+        targets.append(_target(service, fingerprint(url)))
+    retryable = False
+    if config:
+        if not os.access(config, os.R_OK) or not Path(config).is_file():
+            problems.append(f"apprise config file {config} cannot be read")
+            retryable = True
+        else:
+            manager = apprise.Apprise()
+            config_source = apprise.AppriseConfig()
+            config_source.add(config)
+            manager.add(config_source)
+            found: list[Any] = list(manager.find(list(tags)) if tags else manager.find())
+            if not found:
+                selection = f" with tag {' or '.join(tags)}" if tags else ""
+                problems.append(f"apprise config file {config} has no service{selection}")
+                retryable = True
+            targets.extend(_target(service, fingerprint(service.url())) for service in found)
+    return LoadedTargets(tuple(_unique(targets)), tuple(problems), retryable)
+
+
+def invalid_urls(urls: Sequence[str]) -> list[int]:
+    """Positions (from 0) of URLs apprise cannot use; for forms that validate input (blocking)."""
+    import apprise  # noqa: PLC0415 - heavy, and only ever imported in a worker thread
+
+    return [index for index, url in enumerate(urls) if apprise.Apprise.instantiate(url) is None]
+
+
+def send(
+    target: NotifyTarget,
+    *,
+    title: str,
+    body: str,
+    body_format: str,
+    attachments: Sequence[AttachmentFile] = (),
+) -> str | None:
+    """Notify one service (blocking); ``None`` on success, else a safe reason."""
+    import apprise  # noqa: PLC0415 - heavy, and only ever imported in a worker thread
+
+    manager = apprise.Apprise()
+    manager.add(target.service)
+    with tempfile.TemporaryDirectory(prefix="pop3mail-attach-") as directory:
+        paths = _write_attachments(Path(directory), attachments)
+        try:
+            result = manager.notify(
+                body,
+                title,
+                body_format=apprise.NotifyFormat(body_format),
+                attach=paths or None,
+            )
+        except Exception as err:  # a plugin bug must not end the dispatcher
+            return f"apprise raised {type(err).__name__}"
+    if result:
+        return None
+    if result is None or getattr(result, "status", None) == 3:  # 1.x None / 2.x NOMATCH
+        return "apprise did not send anything (service disabled?)"
+    return "the service reported a failure"
+
+
+def _target(service: Any, key: str) -> NotifyTarget:
+    return NotifyTarget(fingerprint=key, label=str(service.url(privacy=True)), service=service)
+
+
+def _unique(targets: list[NotifyTarget]) -> list[NotifyTarget]:
+    """One target per fingerprint (the same URL listed twice is notified once)."""
+    return list({target.fingerprint: target for target in targets}.values())
+
+
+def _scheme(url: str) -> str:
+    scheme = url.partition("://")[0]
+    return scheme[:20] if scheme.isalnum() else "?"
+
+
+def _write_attachments(directory: Path, attachments: Sequence[AttachmentFile]) -> list[str]:
+    paths = []
+    for index, attachment in enumerate(attachments):
+        # One sub-directory each keeps the original file names even when two are equal.
+        path = directory / str(index) / attachment.filename
+        path.parent.mkdir()
+        path.write_bytes(attachment.data)
+        paths.append(str(path))
+    return paths
