@@ -18,7 +18,7 @@ from .problems import Problem, Problems
 
 # charset (no "?" or whitespace), B or Q, encoded text (no "?"). Each part is bounded by the
 # next "?", so a failed match costs at most the distance to it: scanning stays linear.
-_ENCODED_WORD = re.compile(r"=\?([^?\s]{1,80})\?([bBqQ])\?([^?]*)\?=")
+_ENCODED_WORD = re.compile(r"=\?([^?\s]{0,80})\?([bBqQ])\?([^?]*)\?=")
 _BASE64_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 _NOT_BASE64 = bytes(byte for byte in range(256) if byte not in _BASE64_ALPHABET + b"=")
 _BASE64_INVALID = re.compile(rb"[^A-Za-z0-9+/=\s]")

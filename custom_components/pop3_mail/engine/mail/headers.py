@@ -73,9 +73,9 @@ def parse_header_block(
     else:
         header_end, body_start = blank.start() + 1, blank.end()
     if header_end - start > limits.block_bytes:
+        # Cut mid-line if need be: a giant To keeps its first addresses.
         problems.add(Problem.HEADER_TRUNCATED)
-        cut = raw.rfind(b"\n", start, start + limits.block_bytes)
-        header_end = cut if cut > start else start + limits.block_bytes
+        header_end = start + limits.block_bytes
     block = HeaderBlock(body_start=body_start)
     lines = _FOLD.sub(b"", raw[start:header_end]).split(b"\n", limits.count)
     if len(lines) > limits.count:

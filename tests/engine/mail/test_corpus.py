@@ -1,0 +1,271 @@
+"""The committed corpus of hostile mail: each message decodes to concrete values."""
+
+from __future__ import annotations
+
+import pytest
+from pop3_mail.mail import Attachment, summary_id
+
+from tests.engine.mail.checks import CORPUS, corpus, summarize_bytes, summarize_corpus
+
+
+def test_every_corpus_message_keeps_the_invariants_as_top_and_as_retr() -> None:
+    names = sorted(path.name for path in CORPUS.glob("*.eml"))
+    assert len(names) >= 40
+    for name in names:
+        for complete in (True, False):
+            summary = summarize_corpus(name, complete=complete)
+            assert "internal_error" not in summary.problems, name
+
+
+def test_identity_fields_come_from_the_caller() -> None:
+    summary = summarize_bytes(corpus("alternative.eml"), complete=False, size=4321)
+    assert summary.id == summary_id("user@127.0.0.1:995", "uid-1")
+    assert (summary.uid, summary.number, summary.size, summary.complete) == (
+        "uid-1",
+        1,
+        4321,
+        False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "subject", "problems"),
+    [
+        ("ew-utf-8.eml", "Grüße — 日本語 ✓", ()),
+        # iso-8859-1 is read as windows-1252 (WHATWG): 0x80 is the euro sign.
+        ("ew-iso-8859-1.eml", "Café crème: 100 €", ()),
+        ("ew-iso-8859-15.eml", "Preis € Ÿ œ", ()),
+        ("ew-windows-1252.eml", "“quoted” …", ()),
+        ("ew-koi8-r.eml", "Привет мир", ()),
+        # shift_jis is windows-31j (the circled one is an NEC extension), and the character split
+        # across two encoded words survives because their bytes are joined before decoding.
+        ("ew-shift_jis.eml", "日本語①", ()),
+        ("ew-iso-2022-jp.eml", "こんにちはｶﾀｶﾅ", ()),
+        # ks_c_5601-1987 is windows-949: 똠 is not in EUC-KR proper.
+        ("ew-ks_c_5601-1987.eml", "똠방각하", ()),
+        # gb2312 is read as GBK: 們 is not in GB 2312.
+        ("ew-gb2312-gbk-bytes.eml", "我們的", ()),
+        # big5 includes HKSCS.
+        ("ew-big5.eml", "中文測試㗎", ()),
+        ("ew-iso-8859-8-i.eml", "שלום", ()),
+        ("ew-unknown-charset.eml", "abc\ufffddef", ("charset_unknown", "charset_fallback")),
+        ("ew-empty-charset.eml", "plain text", ("charset_unknown",)),
+        # iso-2022-kr is a WHATWG "replacement" label: one U+FFFD, as in browsers.
+        ("ew-iso-2022-kr.eml", "\ufffd tail", ("charset_unknown",)),
+        ("ew-rfc2231-language.eml", "Hello world", ()),
+        ("ew-broken.eml", "Hello world=ZZbad", ("encoding_broken",)),
+    ],
+)
+def test_encoded_words_in_many_charsets(name: str, subject: str, problems: tuple[str, ...]) -> None:
+    summary = summarize_corpus(name)
+    assert summary.subject == subject
+    assert summary.problems == problems
+
+
+def test_raw_utf8_headers_are_read_as_utf8_without_a_flag() -> None:
+    summary = summarize_corpus("8bit-headers-utf8.eml")
+    assert summary.subject == "Grüße aus Köln"
+    assert (summary.from_name, summary.from_address) == ("Jörg Müller", "joerg@example.de")
+    assert summary.problems == ()
+
+
+def test_raw_latin1_headers_fall_back_to_windows_1252_and_are_flagged() -> None:
+    summary = summarize_corpus("8bit-headers-latin1.eml")
+    assert summary.subject == "Grüße € 100"
+    assert summary.from_name == "Jörg"
+    assert summary.problems == ("charset_fallback",)
+
+
+def test_an_8bit_header_name_does_not_hide_the_headers_after_it() -> None:
+    summary = summarize_corpus("8bit-header-name.eml")
+    assert summary.subject == "Still parsed"
+    assert summary.from_address == "after@example.org"
+    assert summary.to == ("also-after@example.org",)
+    assert summary.problems == ("headers_malformed",)
+
+
+def test_nul_escape_and_separator_characters_are_removed_from_headers() -> None:
+    summary = summarize_corpus("nul-and-controls.eml")
+    assert summary.subject == "AB[31mred[0m C D E"
+    assert summary.from_name == "Bell Name"
+    assert summary.message_id == "<id@example.org>"
+    assert summary.problems == ("control_chars",)
+
+
+def test_an_mbox_from_line_is_skipped_quietly() -> None:
+    summary = summarize_corpus("mbox-from-line.eml")
+    assert summary.subject == "mbox export"
+    assert summary.from_address == "sender@example.org"
+    assert summary.problems == ()
+
+
+def test_a_header_block_without_body_separator() -> None:
+    summary = summarize_corpus("no-body-separator.eml")
+    assert summary.subject == "Headers only"
+    assert summary.from_address == "sender@example.org"
+    assert summary.to == ("rcpt@example.com",)
+    assert summary.snippet == ""
+    assert summary.problems == ()
+
+
+def test_bare_lf_line_endings() -> None:
+    summary = summarize_corpus("lf-only.eml")
+    assert summary.subject == "bare LF line ends"
+    assert summary.snippet == "First line second line"
+
+
+def test_missing_date_and_message_id_are_none_without_problems() -> None:
+    summary = summarize_corpus("no-date-no-message-id.eml")
+    assert summary.date is None
+    assert summary.message_id is None
+    assert summary.problems == ()
+
+
+@pytest.mark.parametrize(
+    ("name", "date", "problems"),
+    [
+        ("date-no-zone.eml", "2025-03-03T08:15:00+00:00", ("date_no_zone",)),
+        ("date-minus-zero.eml", "2025-03-03T08:15:00+00:00", ("date_no_zone",)),
+        ("date-garbage.eml", None, ("bad_date",)),
+        ("date-out-of-range.eml", None, ("bad_date",)),
+        ("date-obsolete-zone.eml", "2025-03-03T08:15:00-05:00", ()),
+        ("alternative.eml", "2025-03-03T08:15:00+01:00", ()),
+    ],
+)
+def test_dates(name: str, date: str | None, problems: tuple[str, ...]) -> None:
+    summary = summarize_corpus(name)
+    assert summary.date == date
+    assert summary.problems == problems
+
+
+def test_a_message_id_without_brackets_is_kept_as_it_is() -> None:
+    assert summarize_corpus("date-obsolete-zone.eml").message_id == "no-brackets@example.org"
+
+
+def test_the_first_of_two_subjects_wins() -> None:
+    assert summarize_corpus("duplicate-subject.eml").subject == "first"
+
+
+def test_address_syntax_groups_quotes_routes_and_literals() -> None:
+    summary = summarize_corpus("addresses.eml")
+    assert (summary.from_name, summary.from_address) == ("Doe, John", "john@example.org")
+    assert summary.to == (
+        "a@example.com",
+        '"b c"@example.com',
+        "legacy@example.com",
+        "routed@example.com",
+    )
+    # "john smith@example.com" is dropped rather than guessed at.
+    assert summary.cc == ("joerg@example.de", "c@[192.0.2.1]")
+    assert summary.problems == ("address_invalid",)
+
+
+def test_cve_2023_27043_addresses_are_dropped_or_taken_from_the_angle_brackets() -> None:
+    summary = summarize_corpus("cve-2023-27043.eml")
+    # Non-strict parseaddr makes bob@example.org of this; it is no valid mailbox.
+    assert (summary.from_name, summary.from_address) == ("", "")
+    # A display name that looks like an address is only a name; two <...> are ambiguous.
+    assert summary.to == ("bob@example.org",)
+    assert summary.problems == ("address_invalid",)
+
+
+def test_html_only_mail_becomes_readable_text() -> None:
+    summary = summarize_corpus("html-only.eml")
+    assert summary.snippet == "Hello World & friends— Read the report cell1 cell2 €☺<end>"
+    assert summary.problems == ()
+
+
+def test_multipart_alternative_prefers_the_plain_text() -> None:
+    summary = summarize_corpus("alternative.eml")
+    assert summary.snippet == "Plain version with tabs"
+    assert summary.attachments == ()
+
+
+def test_attachments_with_rfc2231_and_encoded_word_filenames_and_sizes() -> None:
+    summary = summarize_corpus("attachments-rfc2231.eml")
+    assert summary.snippet == "See attached é."
+    assert summary.attachments == (
+        Attachment("€ rates 2025.pdf", "application/pdf", 1033),
+        Attachment("Grüße aus Köln.txt", "text/plain", 9),
+        Attachment("äpfel.png", "image/png", 8),
+        Attachment("evil.exe", "application/octet-stream", 2),
+        Attachment("", "message/rfc822", 36),
+    )
+    assert summary.problems == ()
+
+
+def test_attachments_of_a_top_are_listed_without_sizes() -> None:
+    summary = summarize_corpus("attachments-rfc2231.eml", complete=False)
+    assert [(a.filename, a.size) for a in summary.attachments] == [
+        ("€ rates 2025.pdf", None),
+        ("Grüße aus Köln.txt", None),
+        ("äpfel.png", None),
+        ("evil.exe", None),
+        ("", None),
+    ]
+
+
+def test_inline_images_of_multipart_related_are_not_attachments_unless_named() -> None:
+    summary = summarize_corpus("related-inline-image.eml")
+    assert summary.snippet == "Logo:"
+    assert summary.attachments == (Attachment("photo.jpg", "image/jpeg", 6),)
+
+
+def test_broken_base64_is_decoded_as_far_as_possible() -> None:
+    summary = summarize_corpus("broken-base64.eml")
+    assert summary.snippet == "Hello world, broken base64"
+    assert summary.problems == ("encoding_broken",)
+
+
+def test_broken_quoted_printable_keeps_the_bad_escape() -> None:
+    summary = summarize_corpus("broken-quoted-printable.eml")
+    assert summary.snippet == "Café =ZZ costs 50 € and 100% = fine"
+    assert summary.problems == ("encoding_broken",)
+
+
+def test_an_unknown_transfer_encoding_is_read_as_it_is() -> None:
+    summary = summarize_corpus("unknown-transfer-encoding.eml")
+    assert summary.snippet == "begin 644 file"
+    assert summary.problems == ("encoding_broken",)
+
+
+@pytest.mark.parametrize(
+    ("name", "snippet", "problems"),
+    [
+        ("mislabelled-utf8.eml", "Caf\ufffd cr\ufffdme", ("charset_fallback",)),
+        ("empty-charset.eml", "Café \ufffd", ("charset_unknown", "charset_fallback")),
+        ("unknown-8bit.eml", "Café", ("charset_unknown",)),
+        ("no-charset-latin1.eml", "Café €", ("charset_fallback",)),
+        ("utf16-bom.eml", "Hällo UTF-16", ()),
+    ],
+)
+def test_body_charsets(name: str, snippet: str, problems: tuple[str, ...]) -> None:
+    summary = summarize_corpus(name)
+    assert summary.snippet == snippet
+    assert summary.problems == problems
+
+
+def test_a_multipart_without_boundary_is_flagged() -> None:
+    summary = summarize_corpus("multipart-no-boundary.eml")
+    assert summary.snippet == ""
+    assert summary.problems == ("mime_malformed",)
+
+
+def test_digest_parts_default_to_forwarded_messages() -> None:
+    summary = summarize_corpus("digest.eml")
+    assert summary.attachments == (
+        Attachment("", "message/rfc822", 21),
+        Attachment("", "message/rfc822", 22),
+    )
+
+
+def test_top_truncated_mime_drops_the_cut_character_and_flags_truncation() -> None:
+    summary = summarize_corpus("top-truncated.eml", complete=False)
+    assert summary.snippet == "Hello, Zürich Zürich Zürich Zürich Zürich Zürich Z"
+    assert summary.problems == ("body_truncated",)
+
+
+def test_the_same_cut_in_a_complete_message_is_damage() -> None:
+    summary = summarize_corpus("top-truncated.eml", complete=True)
+    assert summary.snippet == "Hello, Zürich Zürich Zürich Zürich Zürich Zürich Z\ufffd"
+    assert summary.problems == ("body_truncated", "charset_fallback")
