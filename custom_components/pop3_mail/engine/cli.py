@@ -19,6 +19,7 @@ from pathlib import Path
 
 from . import __version__
 from .check import CheckReport, check_mailbox
+from .daemon.commands import add_daemon_commands
 from .errors import AuthError, ConfigError, Pop3Error
 from .settings import AuthMethod, Security, ServerSettings
 
@@ -143,6 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging on stderr")
     subparsers = parser.add_subparsers(title="commands", required=True, parser_class=_Parser)
     _add_check(subparsers)
+    add_daemon_commands(subparsers)
     return parser
 
 

@@ -1,0 +1,341 @@
+"""Loading the daemon's YAML configuration into typed, validated settings.
+
+:func:`load_config` reads the file, checks it against :mod:`.config_schema`, resolves secrets
+(``password`` / ``password_env`` / ``password_file``), checks the rules with the dispatch parser
+and returns a :class:`DaemonConfig`. Every problem is reported as ``path: problem`` in one
+:class:`ConfigFileError`; nothing connects anywhere.
+
+Relative paths (``state_dir``, ``cafile``, ``password_file``) are relative to the directory of the
+configuration file, so the daemon behaves the same whatever its working directory.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import voluptuous as vol
+import yaml
+
+from ..dispatch.rules import Rule, RuleError, parse_rules
+from ..errors import ConfigError
+from ..settings import AuthMethod, Security, ServerSettings
+from .config_schema import DAEMON_SCHEMA, describe_errors, format_path
+
+IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+PUBLISH_RULE_NAME = "publish_messages"
+"""Name of the built-in rule that publishes every new message (``mqtt.publish_messages``)."""
+
+
+class ConfigFileError(ConfigError):
+    """The configuration cannot be used; ``problems`` holds one ``path: problem`` line each."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        """Keep the problems; the message lists them one per line."""
+        super().__init__("\n".join(problems))
+        self.problems = tuple(problems)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AccountConfig:
+    """One mailbox the daemon watches."""
+
+    name: str
+    settings: ServerSettings
+    scan_interval: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MqttConfig:
+    """The broker and how the daemon appears on it."""
+
+    host: str
+    port: int
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    tls: bool = False
+    verify_ssl: bool = True
+    cafile: str | None = None
+    client_id: str = "pop3-mail"
+    keepalive: int = 60
+    discovery: bool = True
+    discovery_prefix: str = "homeassistant"
+    base_topic: str = "pop3_mail"
+    publish_messages: bool = True
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WebConfig:
+    """The status page and HTTP API; ``allowed_clients`` empty means every client."""
+
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: int = 8099
+    allowed_clients: tuple[IpNetwork, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DaemonConfig:
+    """Everything ``pop3-mail run`` needs. ``secrets`` lists values logs must never show."""
+
+    accounts: tuple[AccountConfig, ...]
+    mqtt: MqttConfig | None
+    rules: tuple[Rule, ...]
+    state_dir: Path
+    web: WebConfig
+    log_level: str = "info"
+    secrets: tuple[str, ...] = field(default=(), repr=False)
+
+
+def load_config(path: Path, environ: Mapping[str, str] | None = None) -> DaemonConfig:
+    """Read and validate the configuration file at ``path``; raises :class:`ConfigFileError`."""
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except OSError as err:
+        raise ConfigFileError([f"cannot read {path}: {err.strerror}"]) from err
+    except UnicodeDecodeError as err:
+        raise ConfigFileError([f"{path}: not UTF-8 text ({err.reason})"]) from err
+    data = parse_yaml(raw, str(path))
+    return build_config(data, base_dir=path.parent, environ=environ)
+
+
+def parse_yaml(raw: str, name: str) -> Any:
+    """``yaml.safe_load`` that reports syntax errors with line and column, and duplicate keys."""
+    try:
+        return yaml.load(raw, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        where = f"{name}:{mark.line + 1}:{mark.column + 1}" if mark else name
+        problem = err.problem or err.context or "invalid YAML"
+        raise ConfigFileError([f"{where}: invalid YAML: {problem}"]) from err
+    except yaml.YAMLError as err:
+        raise ConfigFileError([f"{name}: invalid YAML: {err}"]) from err
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """Safe loading that rejects a key given twice in one mapping (the first would be lost)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if isinstance(key, str) and key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r}", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep)
+
+
+def build_config(
+    data: Any, *, base_dir: Path, environ: Mapping[str, str] | None = None
+) -> DaemonConfig:
+    """Validate already-parsed configuration data (from YAML or the add-on's options)."""
+    if data is None:
+        raise ConfigFileError(["the configuration is empty: at least 'accounts' is needed"])
+    if not isinstance(data, dict):
+        raise ConfigFileError(["(top level): expected a mapping (key: value)"])
+    try:
+        valid = DAEMON_SCHEMA(data)
+    except vol.Invalid as err:
+        raise ConfigFileError(describe_errors(err)) from err
+    resolver = _Resolver(base_dir, os.environ if environ is None else environ)
+    accounts = tuple(
+        _account(index, entry, resolver) for index, entry in enumerate(valid["accounts"])
+    )
+    resolver.problems.extend(_duplicates(accounts))
+    mqtt = _mqtt(valid["mqtt"], resolver) if "mqtt" in valid else None
+    rules = _rules(valid["rules"], [a.name for a in accounts], mqtt is not None, resolver)
+    if resolver.problems:
+        raise ConfigFileError(resolver.problems)
+    web = valid["web"]
+    return DaemonConfig(
+        accounts=accounts,
+        mqtt=mqtt,
+        rules=rules,
+        state_dir=resolver.path(valid["state_dir"]),
+        web=WebConfig(
+            enabled=web["enabled"],
+            host=web["host"],
+            port=web["port"],
+            allowed_clients=tuple(web["allowed_clients"]),
+        ),
+        log_level=valid["log_level"],
+        secrets=tuple(resolver.secrets),
+    )
+
+
+class _Resolver:
+    """Resolves paths and secrets, collecting problems instead of stopping at the first."""
+
+    def __init__(self, base_dir: Path, environ: Mapping[str, str]) -> None:
+        self.base_dir = base_dir
+        self.environ = environ
+        self.problems: list[str] = []
+        self.secrets: list[str] = []
+
+    def path(self, value: str) -> Path:
+        path = Path(value).expanduser()
+        return path if path.is_absolute() else self.base_dir / path
+
+    def readable_file(self, where: str, value: str) -> str:
+        path = self.path(value)
+        if not path.is_file():
+            self.problems.append(f"{where}: file not found: {path}")
+        elif not os.access(path, os.R_OK):
+            self.problems.append(f"{where}: file not readable: {path}")
+        return str(path)
+
+    def secret(self, where: str, entry: Mapping[str, Any]) -> str | None:
+        """The password from ``password``, ``password_env`` or ``password_file``."""
+        value: str | None = None
+        if "password" in entry:
+            value = entry["password"]
+        elif "password_env" in entry:
+            name = entry["password_env"]
+            value = self.environ.get(name)
+            if not value:
+                self.problems.append(
+                    f"{where}.password_env: environment variable {name} is not set or empty"
+                )
+        elif "password_file" in entry:
+            path = self.path(entry["password_file"])
+            try:
+                value = path.read_text(encoding="utf-8").rstrip("\r\n")
+            except (OSError, UnicodeDecodeError) as err:
+                reason = err.strerror if isinstance(err, OSError) else "not UTF-8 text"
+                self.problems.append(f"{where}.password_file: cannot read {path}: {reason}")
+            else:
+                if not value:
+                    self.problems.append(f"{where}.password_file: {path} is empty")
+        if value:
+            self.secrets.append(value)
+        return value
+
+
+def _account(index: int, entry: dict[str, Any], resolver: _Resolver) -> AccountConfig:
+    where = format_path(["accounts", index])
+    password = resolver.secret(where, entry) or ""
+    cafile = entry.get("cafile")
+    if cafile is not None:
+        cafile = resolver.readable_file(f"{where}.cafile", cafile)
+    timeout = float(entry["timeout"])
+    try:
+        settings = ServerSettings(
+            host=entry["host"],
+            port=entry.get("port"),
+            security=Security(entry["security"]),
+            verify_tls=entry["verify_ssl"],
+            cafile=cafile,
+            allow_insecure=entry["allow_insecure"],
+            username=entry["username"],
+            password=password,
+            auth_method=AuthMethod(entry["auth_method"]),
+            connect_timeout=timeout,
+            command_timeout=timeout,
+            session_timeout=max(timeout * 10, 120.0),
+        )
+    except ConfigError as err:
+        resolver.problems.append(f"{where}: {_config_hint(err)}")
+        settings = ServerSettings(host=entry["host"], username=entry["username"])
+    return AccountConfig(
+        name=entry["name"], settings=settings, scan_interval=entry["scan_interval"]
+    )
+
+
+def _config_hint(err: ConfigError) -> str:
+    """The engine's message, with the daemon's key names where they differ."""
+    message = str(err)
+    if "insecure opt-in" in message:
+        return message + " (set allow_insecure: true)"
+    if "exclude each other" in message:
+        return "cafile and verify_ssl: false exclude each other"
+    return message
+
+
+def _duplicates(accounts: Sequence[AccountConfig]) -> list[str]:
+    problems = []
+    names: dict[str, int] = {}
+    maildrops: dict[str, int] = {}
+    for index, account in enumerate(accounts):
+        if account.name in names:
+            problems.append(
+                f"accounts[{index}].name: duplicate name {account.name!r} "
+                f"(also accounts[{names[account.name]}])"
+            )
+        names.setdefault(account.name, index)
+        key = account.settings.account_key
+        if key in maildrops:
+            problems.append(
+                f"accounts[{index}]: the same mailbox as accounts[{maildrops[key]}] ({key}); "
+                "two watchers would lock each other out"
+            )
+        maildrops.setdefault(key, index)
+    return problems
+
+
+def _mqtt(entry: dict[str, Any], resolver: _Resolver) -> MqttConfig:
+    password = resolver.secret("mqtt", entry)
+    if password is not None and "username" not in entry:
+        resolver.problems.append("mqtt.username: required when a password is given")
+    cafile = entry.get("cafile")
+    if cafile is not None:
+        cafile = resolver.readable_file("mqtt.cafile", cafile)
+        if not entry["tls"]:
+            resolver.problems.append("mqtt.cafile: only used with tls: true")
+    base_topic = entry["base_topic"]
+    return MqttConfig(
+        host=entry["host"],
+        port=entry.get("port", 8883 if entry["tls"] else 1883),
+        username=entry.get("username"),
+        password=password,
+        tls=entry["tls"],
+        verify_ssl=entry["verify_ssl"],
+        cafile=cafile,
+        client_id=entry.get("client_id", "pop3-mail-" + re.sub(r"\W", "-", base_topic)),
+        keepalive=entry["keepalive"],
+        discovery=entry["discovery"],
+        discovery_prefix=entry["discovery_prefix"],
+        base_topic=base_topic,
+        publish_messages=entry["publish_messages"],
+    )
+
+
+def _rules(
+    data: list[Any], accounts: Sequence[str], have_mqtt: bool, resolver: _Resolver
+) -> tuple[Rule, ...]:
+    """Parse the rules and check what only the daemon knows: account names, MQTT presence."""
+    for index, rule in enumerate(data):
+        if not isinstance(rule, dict):
+            continue  # the parser reports it
+        if rule.get("name") == PUBLISH_RULE_NAME:
+            resolver.problems.append(
+                f"rules[{index}].name: {PUBLISH_RULE_NAME!r} is reserved for the built-in "
+                "publication of every message"
+            )
+        wanted = rule.get("account")
+        for name in [wanted] if isinstance(wanted, str) else wanted or []:
+            if isinstance(name, str) and name not in accounts:
+                resolver.problems.append(f"rules[{index}].account: unknown account {name!r}")
+        for number, action in enumerate(rule.get("actions") or []):
+            if not isinstance(action, dict):
+                continue
+            if "mqtt" in action and not have_mqtt:
+                resolver.problems.append(
+                    f"rules[{index}].actions[{number}].mqtt: needs the mqtt section"
+                )
+            notify = action.get("notify")
+            if isinstance(notify, dict):
+                urls = notify.get("urls")
+                resolver.secrets.extend(url for url in urls or [] if isinstance(url, str) and url)
+    try:
+        return parse_rules(data)
+    except RuleError as err:
+        resolver.problems.extend(str(err).splitlines())
+        return ()

@@ -1,0 +1,267 @@
+"""The daemon's configuration schema (voluptuous) and readable error messages.
+
+Errors name the path in the file and the problem, for example ``accounts[1].port: expected int``.
+Values are checked strictly: YAML ``"995"`` is not a port and ``yes`` is not a number, because a
+silently coerced value is harder to debug than a clear error at start-up.
+"""
+
+from __future__ import annotations
+
+import difflib
+import ipaddress
+import re
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import voluptuous as vol
+
+from ..settings import AuthMethod, Security
+
+ACCOUNT_NAME = re.compile(r"^[a-z0-9_]{1,32}$")
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_TOPIC_FORBIDDEN = re.compile(r"[+#\x00]")
+
+SECRET_KEYS = ("password", "password_env", "password_file")
+LOG_LEVELS = ("debug", "info", "warning", "error")
+DEFAULT_SCAN_INTERVAL = 300
+MIN_SCAN_INTERVAL = 10
+DEFAULT_WEB_PORT = 8099
+
+Validator = Callable[[Any], Any]
+
+
+def integer(minimum: int, maximum: int) -> Validator:
+    """An int (not a bool, not a string) within ``minimum..maximum``."""
+
+    def validate(value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise vol.Invalid("expected int")
+        if not minimum <= value <= maximum:
+            raise vol.Invalid(f"must be between {minimum} and {maximum}")
+        return value
+
+    return validate
+
+
+def boolean(value: Any) -> bool:
+    """A YAML boolean (``true``/``false``), nothing else."""
+    if not isinstance(value, bool):
+        raise vol.Invalid("expected true or false")
+    return value
+
+
+def text(value: Any) -> str:
+    """A non-empty string without control characters."""
+    if not isinstance(value, str):
+        raise vol.Invalid("expected a string")
+    if not value.strip():
+        raise vol.Invalid("must not be empty")
+    if any(ord(char) < 32 for char in value):
+        raise vol.Invalid("must not contain control characters")
+    return value
+
+
+def secret_text(value: Any) -> str:
+    """A secret given inline; it may contain anything but must not be empty."""
+    if not isinstance(value, str):
+        raise vol.Invalid("expected a string (quote it in YAML)")
+    if not value:
+        raise vol.Invalid("must not be empty")
+    return value
+
+
+def host(value: Any) -> str:
+    """A host name or IP address."""
+    checked = text(value)
+    if any(char.isspace() for char in checked) or "/" in checked:
+        raise vol.Invalid("expected a host name or IP address")
+    return checked
+
+
+def choice(options: Sequence[str]) -> Validator:
+    """One of ``options`` (case-sensitive, as documented)."""
+
+    def validate(value: Any) -> str:
+        if value not in options:
+            raise vol.Invalid("expected one of " + ", ".join(options))
+        return str(value)
+
+    return validate
+
+
+def env_name(value: Any) -> str:
+    """The name of an environment variable."""
+    checked = text(value)
+    if not _ENV_NAME.match(checked):
+        raise vol.Invalid("expected an environment variable name (letters, digits, _)")
+    return checked
+
+
+def account_name(value: Any) -> str:
+    """Account names appear in MQTT topics, entity ids and file names."""
+    checked = text(value)
+    if not ACCOUNT_NAME.match(checked):
+        raise vol.Invalid("must be 1-32 characters from a-z, 0-9 and _")
+    return checked
+
+
+def topic(value: Any) -> str:
+    """An MQTT topic prefix to publish under (no wildcards, no empty levels)."""
+    checked = text(value)
+    if _TOPIC_FORBIDDEN.search(checked):
+        raise vol.Invalid("must not contain the MQTT wildcards + or #")
+    if any(not level for level in checked.split("/")):
+        raise vol.Invalid("must not start or end with / or contain //")
+    return checked
+
+
+def network(value: Any) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+    """An IP address or network (``172.30.32.2``, ``10.0.0.0/8``)."""
+    if not isinstance(value, str):
+        raise vol.Invalid("expected an IP address or network as a string")
+    try:
+        return ipaddress.ip_network(value, strict=False)
+    except ValueError:
+        raise vol.Invalid("expected an IP address or network") from None
+
+
+def each(item: Validator, *, minimum: int = 0) -> Validator:
+    """A list whose items are all checked, so every bad item is reported (not just the first)."""
+
+    def validate(value: Any) -> list[Any]:
+        if not isinstance(value, list):
+            raise vol.Invalid("expected a list")
+        if len(value) < minimum:
+            raise vol.Invalid(f"needs at least {minimum} entr{'y' if minimum == 1 else 'ies'}")
+        results: list[Any] = []
+        errors: list[vol.Invalid] = []
+        for index, entry in enumerate(value):
+            try:
+                results.append(item(entry))
+            except vol.Invalid as err:
+                err.prepend([index])
+                errors.extend(err.errors if isinstance(err, vol.MultipleInvalid) else [err])
+        if errors:
+            raise vol.MultipleInvalid(errors)
+        return results
+
+    return validate
+
+
+def _one_secret_at_most(required: bool) -> Validator:
+    def validate(data: dict[str, Any]) -> dict[str, Any]:
+        given = [key for key in SECRET_KEYS if key in data]
+        if len(given) > 1:
+            raise vol.Invalid(
+                f"give only one of {', '.join(SECRET_KEYS)} (found {given[0]} and {given[1]})"
+            )
+        if required and not given:
+            raise vol.Invalid(
+                "the password is missing: give password, password_env or password_file"
+            )
+        return data
+
+    return validate
+
+
+_SECRETS = {
+    vol.Optional("password"): secret_text,
+    vol.Optional("password_env"): env_name,
+    vol.Optional("password_file"): text,
+}
+
+_ACCOUNT_KEYS: dict[Any, Validator] = {
+    vol.Required("name"): account_name,
+    vol.Required("host"): host,
+    vol.Optional("port"): integer(1, 65535),
+    vol.Optional("security", default=Security.SSL.value): choice([s.value for s in Security]),
+    vol.Optional("verify_ssl", default=True): boolean,
+    vol.Optional("cafile"): text,
+    vol.Optional("allow_insecure", default=False): boolean,
+    vol.Required("username"): text,
+    **_SECRETS,
+    # XOAUTH2 is left out: access tokens expire within an hour, a static one is useless here.
+    vol.Optional("auth_method", default=AuthMethod.AUTO.value): choice(
+        [method.value for method in AuthMethod if method is not AuthMethod.XOAUTH2]
+    ),
+    vol.Optional("scan_interval", default=DEFAULT_SCAN_INTERVAL): integer(MIN_SCAN_INTERVAL, 86400),
+    vol.Optional("timeout", default=30): integer(5, 600),
+}
+
+_MQTT_KEYS: dict[Any, Validator] = {
+    vol.Required("host"): host,
+    vol.Optional("port"): integer(1, 65535),
+    vol.Optional("username"): text,
+    **_SECRETS,
+    vol.Optional("tls", default=False): boolean,
+    vol.Optional("verify_ssl", default=True): boolean,
+    vol.Optional("cafile"): text,
+    vol.Optional("client_id"): text,
+    vol.Optional("keepalive", default=60): integer(5, 3600),
+    vol.Optional("discovery", default=True): boolean,
+    vol.Optional("discovery_prefix", default="homeassistant"): topic,
+    vol.Optional("base_topic", default="pop3_mail"): topic,
+    vol.Optional("publish_messages", default=True): boolean,
+}
+
+_WEB_KEYS: dict[Any, Validator] = {
+    vol.Optional("enabled", default=True): boolean,
+    vol.Optional("host", default="127.0.0.1"): host,
+    vol.Optional("port", default=DEFAULT_WEB_PORT): integer(1, 65535),
+    vol.Optional("allowed_clients", default=list): each(network),
+}
+
+_TOP_KEYS: dict[Any, Validator] = {
+    vol.Optional("mqtt"): vol.All(vol.Schema(_MQTT_KEYS), _one_secret_at_most(required=False)),
+    vol.Required("accounts"): each(
+        vol.All(vol.Schema(_ACCOUNT_KEYS), _one_secret_at_most(required=True)), minimum=1
+    ),
+    # Rules are checked by the dispatch package's parser afterwards, with its own messages.
+    vol.Optional("rules", default=list): each(lambda rule: rule),
+    vol.Optional("state_dir", default="./state"): text,
+    vol.Optional("web", default=dict): vol.Schema(_WEB_KEYS),
+    vol.Optional("log_level", default="info"): choice(LOG_LEVELS),
+}
+
+DAEMON_SCHEMA = vol.Schema(_TOP_KEYS)
+"""Validates the whole file (except the rules' inner structure) and fills in defaults."""
+
+_SECTIONS = {"": _TOP_KEYS, "accounts": _ACCOUNT_KEYS, "mqtt": _MQTT_KEYS, "web": _WEB_KEYS}
+
+
+def format_path(path: Sequence[object]) -> str:
+    """``["accounts", 1, "port"]`` → ``accounts[1].port``."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out or "(top level)"
+
+
+def describe_errors(error: vol.Invalid) -> list[str]:
+    """One ``path: problem`` line per error, with a suggestion for a misspelt key."""
+    errors = error.errors if isinstance(error, vol.MultipleInvalid) else [error]
+    lines: list[str] = []
+    for err in errors:
+        message = str(err.msg)
+        if message == "extra keys not allowed":
+            message = "unknown key" + _suggestion(err.path)
+        elif message == "required key not provided":
+            message = "required"
+        elif message == "expected dict":
+            message = "expected a mapping (key: value)"
+        line = f"{format_path(err.path)}: {message}"
+        if line not in lines:
+            lines.append(line)
+    return lines
+
+
+def _suggestion(path: Sequence[object]) -> str:
+    if not path or not isinstance(path[-1], str):
+        return ""
+    section = str(path[0]) if len(path) > 1 else ""
+    known = [str(key) for key in _SECTIONS.get(section, {})]
+    close = difflib.get_close_matches(path[-1], known, n=1)
+    return f" (did you mean {close[0]}?)" if close else ""

@@ -1,0 +1,284 @@
+"""``pop3-mail run``: every account polled concurrently in one asyncio loop until a signal.
+
+State directory layout (default ``./state`` next to the configuration, ``/data`` in the add-on)::
+
+    mailboxes/<user@host:port>.json   what each mailbox has seen (Mailbox state)
+    outbox/<account>.json             deliveries waiting for a retry (Dispatcher outbox)
+    mqtt_published.json               retained topics published, to clear them later
+
+Shutdown on SIGTERM/SIGINT, bounded so that the process ends within 10 s: the web server stops
+taking requests, polls in progress get a few seconds to finish (their deliveries included) and
+are then cancelled (the session is aborted with RSET/QUIT, nothing is committed), outboxes are
+saved, pending retained states are flushed, and the MQTT client says ``offline``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from .. import __version__
+from ..dispatch.dispatcher import Dispatcher
+from ..dispatch.rules import Rule, parse_rule
+from ..mailbox import Mailbox
+from ..state_store import JsonFileStore, safe_file_name
+from .config import PUBLISH_RULE_NAME, DaemonConfig, MqttConfig
+from .log_masking import configure_logging
+from .mqtt import AsyncMqttClient
+from .mqtt_states import MqttStates
+from .registry import PublishedTopics
+from .topics import availability_topic
+from .web import CheckOutcome, create_app, start_site
+from .worker import AccountWorker
+
+_LOGGER = logging.getLogger(__name__)
+
+EXIT_OK = 0
+EXIT_CONFIG = 2
+
+POLL_GRACE = 4.0
+"""Seconds polls in progress get to finish after a stop signal."""
+FLUSH_TIMEOUT = 1.0
+"""Seconds for retained states still waiting for the broker at shutdown."""
+
+
+def run_daemon(config: DaemonConfig, *, verbose: bool = False) -> int:
+    """Run until SIGTERM or SIGINT; returns the exit code."""
+    configure_logging("debug" if verbose else config.log_level, config.secrets)
+    try:
+        return asyncio.run(_serve(config))
+    except KeyboardInterrupt:  # a signal before the handlers were installed
+        return EXIT_OK
+
+
+async def _serve(config: DaemonConfig) -> int:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, _on_signal, stop, signum)
+    try:
+        return await Daemon(config).run(stop)
+    finally:
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(signum)
+
+
+def _on_signal(stop: asyncio.Event, signum: int) -> None:
+    _LOGGER.info("Received %s: shutting down", signal.Signals(signum).name)
+    stop.set()
+
+
+def account_rules(config: DaemonConfig) -> tuple[Rule, ...]:
+    """The configured rules, plus the built-in publication of every message when enabled.
+
+    The built-in rule comes last, so a matching rule with ``stop: true`` suppresses it.
+    """
+    if config.mqtt is None or not config.mqtt.publish_messages:
+        return config.rules
+    return (*config.rules, parse_rule({"name": PUBLISH_RULE_NAME, "actions": [{"mqtt": {}}]}))
+
+
+def mqtt_client(config: MqttConfig) -> AsyncMqttClient:
+    """The broker connection, with the daemon's availability topic as last will."""
+    return AsyncMqttClient(
+        config.host,
+        config.port,
+        client_id=config.client_id,
+        will_topic=availability_topic(config.base_topic),
+        username=config.username,
+        password=config.password,
+        tls=config.tls,
+        cafile=config.cafile,
+        tls_insecure=not config.verify_ssl,
+        keepalive=config.keepalive,
+    )
+
+
+class Daemon:
+    """The running daemon; also what the web interface looks at (``web.DaemonView``)."""
+
+    def __init__(self, config: DaemonConfig) -> None:
+        """Set up (nothing connects before :meth:`run`)."""
+        self.config = config
+        self.started_at = datetime.now(UTC)
+        state_dir = config.state_dir
+        self.client = mqtt_client(config.mqtt) if config.mqtt else None
+        self.states = (
+            MqttStates(
+                self.client,
+                config.mqtt,
+                config.accounts,
+                PublishedTopics(JsonFileStore(state_dir / "mqtt_published.json")),
+            )
+            if self.client is not None and config.mqtt is not None
+            else None
+        )
+        rules = account_rules(config)
+        self.workers: dict[str, AccountWorker] = {}
+        for account in config.accounts:
+            mailbox = Mailbox(
+                account.settings,
+                JsonFileStore(
+                    state_dir / "mailboxes" / safe_file_name(account.settings.account_key)
+                ),
+            )
+            dispatcher = Dispatcher(
+                account=account.name,
+                rules=rules,
+                mailbox=mailbox,
+                outbox_store=JsonFileStore(state_dir / "outbox" / f"{account.name}.json"),
+                publisher=self.client,
+                base_topic=config.mqtt.base_topic if config.mqtt else "pop3_mail",
+            )
+            self.workers[account.name] = AccountWorker(
+                account, mailbox, dispatcher, listener=self.states
+            )
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._web: web.AppRunner | None = None
+
+    # -- web.DaemonView ----------------------------------------------------------------------
+
+    def status(self) -> dict[str, Any]:
+        """The JSON status document (no usernames, no secrets)."""
+        mqtt: dict[str, Any] | None = None
+        if self.client is not None:
+            mqtt = {
+                "host": self.client.host,
+                "port": self.client.port,
+                "connected": self.client.connected,
+                "last_error": self.client.last_error,
+                "pending": self.states.pending if self.states else 0,
+            }
+        accounts = []
+        for worker in self.workers.values():
+            delivery = worker.dispatcher.status
+            entry = worker.status.as_dict(outbox_size=delivery.outbox_size)
+            entry["delivery"] = delivery.as_dict()
+            accounts.append(entry)
+        return {
+            "version": __version__,
+            "started_at": self.started_at.isoformat(timespec="seconds"),
+            "mqtt": mqtt,
+            "accounts": accounts,
+        }
+
+    def request_check(self, account: str) -> CheckOutcome:
+        """Poll ``account`` now (``KeyError`` for an unknown name)."""
+        return self.workers[account].request_check()
+
+    @property
+    def healthy(self) -> bool:
+        """Every account's poll loop is alive."""
+        return bool(self._tasks) and not any(task.done() for task in self._tasks.values())
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    async def run(self, stop: asyncio.Event) -> int:
+        """Start everything, wait for ``stop``, shut down; returns the exit code."""
+        try:
+            await asyncio.to_thread(_make_dirs, self.config.state_dir)
+        except OSError as err:
+            _LOGGER.error(  # noqa: TRY400 - one clear line; a traceback adds nothing
+                "state_dir: cannot create %s: %s", self.config.state_dir, err.strerror or err
+            )
+            return EXIT_CONFIG
+        if self.config.web.enabled and not await self._start_web():
+            return EXIT_CONFIG
+        try:
+            if self.client is not None:
+                await self.client.start()
+            if self.states is not None:
+                await self.states.start()
+            for worker in self.workers.values():
+                await worker.dispatcher.start()
+            self._log_start()
+            for name, worker in self.workers.items():
+                self._tasks[name] = asyncio.create_task(worker.run(), name=f"pop3_mail {name}")
+            await self._wait(stop)
+        finally:
+            await self._shutdown()
+        return EXIT_OK
+
+    async def _start_web(self) -> bool:
+        web_config = self.config.web
+        app = create_app(self, allowed_clients=web_config.allowed_clients)
+        try:
+            self._web = await start_site(app, web_config.host, web_config.port)
+        except OSError as err:
+            _LOGGER.error(  # noqa: TRY400 - one clear line; a traceback adds nothing
+                "web: cannot listen on %s:%d: %s",
+                web_config.host,
+                web_config.port,
+                err.strerror or err,
+            )
+            return False
+        return True
+
+    def _log_start(self) -> None:
+        accounts = ", ".join(
+            f"{w.name} ({w.status.host}:{w.status.port}, every {w.account.scan_interval} s)"
+            for w in self.workers.values()
+        )
+        _LOGGER.info("POP3 Mail %s watching %s", __version__, accounts)
+        if self.config.mqtt is not None:
+            _LOGGER.info(
+                "MQTT broker %s:%d, topics under %s/",
+                self.config.mqtt.host,
+                self.config.mqtt.port,
+                self.config.mqtt.base_topic,
+            )
+        if self._web is not None:
+            _LOGGER.info("Status page on http://%s:%d/", self.config.web.host, self.config.web.port)
+
+    async def _wait(self, stop: asyncio.Event) -> None:
+        stopping = asyncio.create_task(stop.wait(), name="pop3_mail stop signal")
+        try:
+            while not stop.is_set():
+                waiting = [stopping, *self._tasks.values()]
+                await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+                for name, task in self._tasks.items():
+                    if task.done() and not stop.is_set():
+                        # Should never happen (the loop catches everything); /healthz reports it.
+                        _LOGGER.error("The poll loop of %s ended: %r", name, task.exception())
+                if all(task.done() for task in self._tasks.values()):
+                    break
+        finally:
+            stopping.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await stopping
+
+    async def _shutdown(self) -> None:
+        if self._web is not None:
+            runner, self._web = self._web, None
+            await runner.cleanup()
+        for worker in self.workers.values():
+            worker.stop()
+        tasks = list(self._tasks.values())
+        if tasks:
+            _done, pending = await asyncio.wait(tasks, timeout=POLL_GRACE)
+            for task in pending:
+                _LOGGER.warning("%s: poll still running at shutdown; aborting it", task.get_name())
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+        for worker in self.workers.values():
+            try:
+                await worker.dispatcher.stop()
+            except Exception as err:  # keep shutting down the others
+                _LOGGER.error("%s: cannot save the outbox: %s", worker.name, err)  # noqa: TRY400
+        if self.states is not None:
+            await self.states.stop(FLUSH_TIMEOUT)
+        if self.client is not None:
+            await self.client.stop()
+        _LOGGER.info("Stopped")
+
+
+def _make_dirs(state_dir: Path) -> None:
+    for sub in ("mailboxes", "outbox"):
+        (state_dir / sub).mkdir(parents=True, exist_ok=True)

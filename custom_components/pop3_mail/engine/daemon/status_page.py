@@ -1,0 +1,109 @@
+"""The HTML status page: one self-contained document, every value escaped.
+
+Links and form actions are relative (``api/status``), so the page works at ``/`` and behind
+Home Assistant ingress (``/api/hassio_ingress/<token>/``) alike. Mail subjects and senders come
+from strangers: everything that is not a literal of this module goes through :func:`html.escape`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from html import escape
+from typing import Any
+
+REFRESH_SECONDS = 30
+
+_STYLE = """
+body{font-family:system-ui,sans-serif;margin:1.5rem;color:#1c1c1c;background:#fafafa}
+h1{font-size:1.4rem;margin:0 0 .3rem}
+.meta{color:#555;margin-bottom:1rem}
+.account{background:#fff;border:1px solid #ddd;border-radius:8px;padding:1rem;margin:0 0 1rem}
+.account h2{font-size:1.1rem;margin:0 0 .5rem}
+.status{display:inline-block;padding:.1rem .5rem;border-radius:4px;font-size:.85rem}
+.status-ok{background:#d9f2dc}.status-busy,.status-starting{background:#fff1c2}
+.status-bad{background:#f9d6d5}
+dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem;margin:.5rem 0}
+dt{color:#555}dd{margin:0}
+ul{margin:.3rem 0;padding-left:1.2rem}
+.error{color:#a40000}
+button{padding:.3rem .8rem}
+"""
+
+_GOOD = {"ok"}
+_PENDING = {"busy", "starting"}
+
+
+def render_status_page(status: Mapping[str, Any]) -> str:
+    """The whole page for the ``/api/status`` document ``status``."""
+    accounts: Sequence[Mapping[str, Any]] = status.get("accounts", [])
+    mqtt = status.get("mqtt")
+    if mqtt is None:
+        mqtt_line = "MQTT: not configured"
+    else:
+        state = "connected" if mqtt.get("connected") else "not connected"
+        mqtt_line = f"MQTT: {state} ({mqtt.get('host')}:{mqtt.get('port')})"
+    body = "".join(_account(account) for account in accounts) or "<p>No accounts.</p>"
+    return (
+        "<!DOCTYPE html>\n"
+        '<html lang="en"><head><meta charset="utf-8">'
+        f'<meta http-equiv="refresh" content="{REFRESH_SECONDS}">'
+        '<meta name="viewport" content="width=device-width,initial-scale=1">'
+        "<title>POP3 Mail</title>"
+        f"<style>{_STYLE}</style></head><body>"
+        "<h1>POP3 Mail</h1>"
+        f'<p class="meta">Version {escape(str(status.get("version", "")))} · '
+        f'{escape(mqtt_line)} · <a href="api/status">JSON</a></p>'
+        f"{body}</body></html>\n"
+    )
+
+
+def _account(account: Mapping[str, Any]) -> str:
+    name = escape(str(account.get("name", "")))
+    health = str(account.get("status", ""))
+    css = "status-ok" if health in _GOOD else "status-busy" if health in _PENDING else "status-bad"
+    newest = account.get("newest") or []
+    subjects = "".join(
+        f"<li>{escape(item.get('subject') or '(no subject)')}"
+        f"{' — ' + escape(item['sender']) if item.get('sender') else ''}"
+        f"{' · ' + escape(item['date']) if item.get('date') else ''}</li>"
+        for item in newest
+    )
+    error = account.get("last_error")
+    rows = [
+        ("Server", f"{account.get('host')}:{account.get('port')}"),
+        (
+            "Last poll",
+            _time(account.get("last_poll")) + (" (checking now)" if account.get("polling") else ""),
+        ),
+        ("Next poll", _time(account.get("next_poll"))),
+        ("Unread", _number(account.get("unread"))),
+        ("Messages", _number(account.get("messages"))),
+        ("Outbox", _number(account.get("outbox_size"))),
+    ]
+    details = "".join(f"<dt>{label}</dt><dd>{escape(value)}</dd>" for label, value in rows)
+    if error:
+        details += f'<dt>Last error</dt><dd class="error">{escape(str(error))}</dd>'
+    return (
+        f'<section class="account" id="account-{name}">'
+        f'<h2>{name} <span class="status {css}">{escape(health)}</span></h2>'
+        f"<dl>{details}</dl>"
+        f"<div>Newest messages:</div><ul>{subjects or '<li>none yet</li>'}</ul>"
+        f'<form method="post" action="api/accounts/{name}/check">'
+        '<button type="submit">Check now</button></form>'
+        "</section>"
+    )
+
+
+def _time(value: object) -> str:
+    if not isinstance(value, str):
+        return "—"
+    try:
+        moment = datetime.fromisoformat(value).astimezone()
+    except ValueError:
+        return value
+    return moment.strftime("%Y-%m-%d %H:%M:%S %Z")
+
+
+def _number(value: object) -> str:
+    return "—" if value is None else str(value)
