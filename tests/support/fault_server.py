@@ -326,7 +326,8 @@ class FaultServer:
         self.connections = 0
         self.port = 0
         self._server: asyncio.Server | None = None
-        self._sessions: set[FaultSession] = set()
+        self.sessions: set[FaultSession] = set()
+        """Connections still open on the server side."""
         self._tasks: set[asyncio.Task[Any]] = set()
 
     async def start(self) -> FaultServer:
@@ -345,13 +346,13 @@ class FaultServer:
         self._tasks.add(task)
         self.connections += 1
         session = FaultSession(self, reader, writer)
-        self._sessions.add(session)
+        self.sessions.add(session)
         try:
             await session.run()
         except (ConnectionError, ssl.SSLError, OSError):
             pass
         finally:
-            self._sessions.discard(session)
+            self.sessions.discard(session)
             writer.close()
             with contextlib.suppress(ConnectionError, ssl.SSLError, OSError, TimeoutError):
                 async with asyncio.timeout(1):
@@ -362,7 +363,7 @@ class FaultServer:
     async def stop(self) -> None:
         if self._server is not None:
             self._server.close()
-        for session in list(self._sessions):
+        for session in list(self.sessions):
             session.writer.transport.abort()
         for task in list(self._tasks):
             task.cancel()

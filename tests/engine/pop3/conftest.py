@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 
 import pytest
 
@@ -11,7 +11,7 @@ from tests.support.certs import CertFiles, make_certificates
 from tests.support.dovecot import DovecotServer, MailUser
 from tests.support.fault_server import FaultServer, Script, server_tls_context
 
-StartFaultServer = Callable[..., Awaitable[FaultServer]]
+from .helpers import StartFaultServer
 
 
 @pytest.fixture(scope="session")

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import replace
 from typing import Any
 
+from pop3_mail.pop3 import Pop3Client
 from pop3_mail.settings import Security, ServerSettings
 
 from tests.support.dovecot import DovecotServer, MailUser
+from tests.support.fault_server import FaultServer
+
+StartFaultServer = Callable[..., Awaitable[FaultServer]]
 
 
 def dovecot_settings(dovecot: DovecotServer, user: MailUser, **changes: Any) -> ServerSettings:
@@ -40,3 +47,23 @@ def make_message(number: int, *, body: bytes | None = None, subject: str | None 
     if body is None:
         body = f"body of message {number}\r\nsecond line\r\n".encode()
     return head + body
+
+
+async def wait_until(predicate: Callable[[], bool], what: str) -> None:
+    """Let the loop run until ``predicate()`` holds (bounded, so a bug cannot hang the suite)."""
+    async with asyncio.timeout(10):
+        while not predicate():
+            await asyncio.sleep(0.005)
+    assert predicate(), what
+
+
+@asynccontextmanager
+async def logged_in(settings: ServerSettings) -> AsyncIterator[Pop3Client]:
+    """A logged-in client that is aborted (never committing anything) at the end."""
+    client = Pop3Client(settings)
+    try:
+        await client.connect()
+        await client.login()
+        yield client
+    finally:
+        await client.abort()

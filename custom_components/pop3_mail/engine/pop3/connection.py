@@ -77,6 +77,7 @@ class Connection:
         """Seconds any single network wait may take."""
         self.stats = stats
         self._lost: str | None = None
+        self._closed = False
 
     @property
     def is_closing(self) -> bool:
@@ -176,27 +177,23 @@ class Connection:
                     server_hostname=server_hostname,
                     ssl_shutdown_timeout=_CLOSE_TIMEOUT,
                 )
-        except TimeoutError:
-            raise Pop3TimeoutError(
-                f"TLS handshake with {self.peer} took longer than {max_wait:g} s"
-            ) from None
-        except ssl.SSLCertVerificationError as err:
-            raise TlsError(
-                f"certificate of {self.peer} not trusted: {_verify_text(err)}",
-                certificate_error=True,
-            ) from None
-        except ssl.SSLError as err:
-            raise TlsError(f"TLS handshake with {self.peer} failed: {_ssl_text(err)}") from None
-        except (OSError, EOFError) as err:
-            raise TlsError(
-                f"TLS handshake with {self.peer} failed: connection closed ({_os_error_text(err)})"
-            ) from None
+        except BaseException as err:
+            # After a failed upgrade the stream never learns that the transport ended, so a
+            # polite close would wait in vain: cut the connection now.
+            self.abort()
+            error = _handshake_error(err, self.peer, max_wait)
+            if error is None:
+                raise
+            raise error from None
 
     def _unread_in_reader(self) -> int:
         return self._protocol.received - self._pulled
 
     async def close(self) -> None:
         """Close politely if the peer cooperates, else cut the connection. Never raises."""
+        if self._closed:
+            return
+        self._closed = True
         transport = self._writer.transport
         if not transport.is_closing():
             self._writer.close()
@@ -214,6 +211,7 @@ class Connection:
 
     def abort(self) -> None:
         """Cut the connection at once (no TLS close_notify, no waiting)."""
+        self._closed = True
         self._writer.transport.abort()
 
 
@@ -236,6 +234,23 @@ async def open_connection(
         raise ConnectError(f"cannot connect to {peer}: {_os_error_text(err)}") from None
     writer = asyncio.StreamWriter(transport, protocol, reader, loop)
     return Connection(reader, writer, protocol, peer=peer, timeout=command_timeout, stats=stats)
+
+
+def _handshake_error(err: BaseException, peer: str, max_wait: float) -> Exception | None:
+    """The engine error for a failed TLS handshake (``None``: not ours to translate)."""
+    if isinstance(err, TimeoutError):
+        return Pop3TimeoutError(f"TLS handshake with {peer} took longer than {max_wait:g} s")
+    if isinstance(err, ssl.SSLCertVerificationError):
+        return TlsError(
+            f"certificate of {peer} not trusted: {_verify_text(err)}", certificate_error=True
+        )
+    if isinstance(err, ssl.SSLError):
+        return TlsError(f"TLS handshake with {peer} failed: {_ssl_text(err)}")
+    if isinstance(err, OSError | EOFError):
+        return TlsError(
+            f"TLS handshake with {peer} failed: connection closed ({_os_error_text(err)})"
+        )
+    return None
 
 
 def _os_error_text(err: BaseException) -> str:

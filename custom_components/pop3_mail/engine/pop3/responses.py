@@ -28,7 +28,8 @@ DEFAULT_LOGIN_DELAY = 300.0
 """Back-off hint for ``[LOGIN-DELAY]`` when CAPA did not say (Gmail's value)."""
 
 _RESPONSE_CODE = re.compile(r"\[([\x21-\x5c\x5e-\x7e]{1,64})\]\s*")
-_POP_DISABLED = re.compile(r"\bPOP\b.*\b(disabled|not enabled|not allowed)\b", re.IGNORECASE)
+_MENTIONS_POP = re.compile(r"\bPOP3?\b", re.IGNORECASE)
+_SWITCHED_OFF = re.compile(r"\b(disabled|not enabled|not allowed)\b", re.IGNORECASE)
 
 
 class Kind(Enum):
@@ -124,7 +125,7 @@ def error_for(
     if code == "SYS/PERM":
         hint = (
             "POP access is disabled for this account; enable POP in the mail provider's settings"
-            if _POP_DISABLED.search(text)
+            if _MENTIONS_POP.search(text) and _SWITCHED_OFF.search(text)
             else "the server refuses until someone fixes the account"
         )
         return PermanentServerError(f"{hint}{said}", response_code=code)
