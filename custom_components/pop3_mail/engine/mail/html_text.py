@@ -70,6 +70,8 @@ class _TextCollector(HTMLParser):
                 self.visible += len(data)
 
     def _separate(self, tag: str) -> None:
+        if self._skipping:
+            return
         if tag in _BLOCKS:
             self.pieces.append("\n")
         elif tag in _CELLS:
