@@ -54,8 +54,11 @@ class LineBuffer:
         Returns ``(line, True)`` for a whole line of at most ``limit`` bytes including its
         terminator. When the line is longer, returns ``(piece, False)`` with the next part of it
         (at most ``limit`` bytes); the rest follows in later pieces. A CR at the end of a piece is
-        held back, so that a CRLF split by the limit is still seen as the terminator.
+        held back, so that a CRLF split by the limit is still seen as the terminator. ``limit``
+        is at least 3, so the end marker of a multi-line answer is always one whole line.
         """
+        if limit < 3:
+            raise ValueError("the line limit must be at least 3 bytes")
         start = self._start
         end = self._data.find(b"\n", start, start + limit)
         if end >= 0:

@@ -31,15 +31,16 @@ class UidlReport:
 
 def parse_stat(text: str) -> tuple[int, int]:
     """``+OK count size`` → ``(count, size)``."""
-    words = text.split()
-    if len(words) < 2 or not (words[0].isdecimal() and words[1].isdecimal()):
+    words = text.encode("utf-8", "replace").split()
+    if len(words) < 2:
         raise ProtocolError(f"unreadable STAT answer {sanitize_server_text(text[:60])!r}")
-    return int(words[0]), int(words[1])
+    return _number(words[0], text, "STAT"), _number(words[1], text, "STAT")
 
 
-def _number(word: bytes, line: bytes, what: str) -> int:
-    if not word.isdigit() or len(word) > 12:
-        raise ProtocolError(f"unreadable {what} line {sanitize_server_text(line[:60])!r}")
+def _number(word: bytes, line: bytes | str, what: str) -> int:
+    """A non-negative ASCII decimal of sane length."""
+    if not word.isdigit() or len(word) > 15:
+        raise ProtocolError(f"unreadable {what} answer {sanitize_server_text(line[:60])!r}")
     return int(word)
 
 
