@@ -6,13 +6,15 @@ import asyncio
 import json
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import paho.mqtt.client as paho
+from aiohttp import BodyPartReader, web
 from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 from pop3_mail.mail.model import MailSummary, summary_id
+from pop3_mail.pop3 import RetrievedMessage
 
 
 async def eventually(condition: Callable[[], bool], timeout: float = 15.0) -> None:
@@ -124,3 +126,92 @@ def with_attachment(summary: MailSummary) -> MailSummary:
             "attachments": [{"filename": "a.pdf", "content_type": "application/pdf", "size": 10}],
         }
     )
+
+
+@dataclass(frozen=True)
+class Poll:
+    """What a poll hands to ``Dispatcher.handle`` (the parts it reads)."""
+
+    new_messages: tuple[MailSummary, ...]
+    full_messages: dict[str, RetrievedMessage] = field(default_factory=dict)
+
+
+class Clock:
+    """A settable clock for driving the outbox's schedule without sleeping."""
+
+    def __init__(self, now: float = 1_700_000_000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@dataclass
+class RecordingMailbox:
+    """Stands in for the mailbox where only the dispatcher's two calls matter."""
+
+    acknowledged: list[str | None] = field(default_factory=list)
+    deletions: list[str] = field(default_factory=list)
+
+    async def acknowledge(self, uid: str | None = None) -> int:
+        self.acknowledged.append(uid)
+        return 0
+
+    async def request_deletion(self, uids: Sequence[str]) -> None:
+        self.deletions.extend(uids)
+
+
+@dataclass
+class HttpRequest:
+    """One request the endpoint received."""
+
+    path: str
+    headers: dict[str, str]
+    json: Any = None
+    form: dict[str, str] = field(default_factory=dict)
+    files: dict[str, tuple[str, bytes]] = field(default_factory=dict)
+
+
+@dataclass
+class HttpEndpoint:
+    """A local aiohttp server that records notifications and fails on request."""
+
+    port: int = 0
+    requests: list[HttpRequest] = field(default_factory=list)
+    failures: dict[str, int] = field(default_factory=dict)
+    """Path → how many more requests to answer with HTTP 500."""
+
+    def fail(self, path: str, times: int = 1) -> None:
+        self.failures[path] = times
+
+    def on(self, path: str) -> list[HttpRequest]:
+        return [request for request in self.requests if request.path == path]
+
+    def url(self, scheme: str, path: str, credentials: str = "") -> str:
+        userinfo = f"{credentials}@" if credentials else ""
+        return f"{scheme}://{userinfo}127.0.0.1:{self.port}{path}"
+
+    async def handle(self, request: web.Request) -> web.Response:
+        received = HttpRequest(request.path, dict(request.headers))
+        if request.content_type == "application/json":
+            received.json = await request.json()
+        elif request.content_type.startswith("multipart/"):
+            reader = await request.multipart()
+            async for part in reader:
+                if not isinstance(part, BodyPartReader):
+                    continue
+                if part.filename:
+                    received.files[part.name or ""] = (part.filename, bytes(await part.read()))
+                else:
+                    received.form[part.name or ""] = await part.text()
+        else:
+            received.form = {key: str(value) for key, value in (await request.post()).items()}
+        self.requests.append(received)
+        remaining = self.failures.get(request.path, 0)
+        if remaining:
+            self.failures[request.path] = remaining - 1
+            return web.Response(status=500, text="broken on purpose")
+        return web.Response(text="ok")

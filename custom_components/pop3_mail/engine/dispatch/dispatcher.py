@@ -25,12 +25,13 @@ import functools
 import logging
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from ..mail.model import MailSummary
+from ..pop3 import RetrievedMessage
 from ..state_store import StateStore
 from . import notify
 from .attachments import AttachmentFile, extract_attachments
@@ -49,10 +50,6 @@ from .rules import (
 )
 from .templates import MessageTemplate, TemplateRenderError, compile_template, template_context
 
-if TYPE_CHECKING:
-    from ..mailbox import PollResult
-    from ..pop3 import RetrievedMessage
-
 _LOGGER = logging.getLogger(__name__)
 
 MAX_HELD_ATTACHMENT_BYTES = 64 * 1024 * 1024
@@ -69,6 +66,20 @@ DEFAULT_HTML_BODY = compile_template(
     "<p><b>{{ subject or '(no subject)' }}</b></p>{% if snippet %}<p>{{ snippet }}</p>{% endif %}",
     html=True,
 )
+
+
+class NewMail(Protocol):
+    """What :meth:`Dispatcher.handle` reads from a poll (``engine.mailbox.PollResult``)."""
+
+    @property
+    def new_messages(self) -> Sequence[MailSummary]:
+        """New messages, oldest first."""
+        ...
+
+    @property
+    def full_messages(self) -> Mapping[str, RetrievedMessage]:
+        """Whole messages fetched because :meth:`Dispatcher.wants_full` asked, by UID."""
+        ...
 
 
 class MailboxActions(Protocol):
@@ -213,7 +224,7 @@ class Dispatcher:
             for _rule, _index, action in self._plan(summary)
         )
 
-    async def handle(self, result: PollResult) -> None:
+    async def handle(self, result: NewMail) -> None:
         """Apply the rules to each new message of a poll (pass as ``Mailbox.poll(on_new=...)``).
 
         Failed deliveries go to the outbox; this only raises when the outbox cannot be saved.
@@ -229,7 +240,7 @@ class Dispatcher:
                     await self._process(summary, plan, result.full_messages.get(summary.uid), run)
                 finally:
                     await self._save()
-            if run.recovered:
+            if run.recovered or run.failing:
                 self._wake.set()
 
     # -- status and manual control -----------------------------------------------------------
@@ -792,10 +803,11 @@ class Dispatcher:
             next_at = self._outbox.next_attempt()
             wait = _MAX_IDLE_WAIT if next_at is None else next_at - self._clock()
             if wait > 0:
+                # Woken early when new entries arrive or a target works again; either way
+                # the schedule is looked at afresh.
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), min(wait, _MAX_IDLE_WAIT))
-                if not self._wake.is_set() and (next_at is None or next_at > self._clock()):
-                    continue
+                continue
             try:
                 await self.retry_due()
             except Exception as err:  # the loop must outlive a full disk

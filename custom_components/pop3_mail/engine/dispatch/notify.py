@@ -55,10 +55,11 @@ def load_targets(urls: Sequence[str], config: str | None, tags: Sequence[str]) -
     """Instantiate the services of one notify action (blocking)."""
     import apprise  # noqa: PLC0415 - heavy, and only ever imported in a worker thread
 
+    asset = _asset(apprise)
     targets: list[NotifyTarget] = []
     problems: list[str] = []
     for number, url in enumerate(urls, start=1):
-        service = apprise.Apprise.instantiate(url)
+        service = apprise.Apprise.instantiate(url, asset=asset)
         if service is None:
             problems.append(f"URL #{number} ({_scheme(url)}://…) is not a valid apprise URL")
             continue
@@ -69,8 +70,8 @@ def load_targets(urls: Sequence[str], config: str | None, tags: Sequence[str]) -
             problems.append(f"apprise config file {config} cannot be read")
             retryable = True
         else:
-            manager = apprise.Apprise()
-            config_source = apprise.AppriseConfig()
+            manager = apprise.Apprise(asset=asset)
+            config_source = apprise.AppriseConfig(asset=asset)
             config_source.add(config)
             manager.add(config_source)
             found: list[Any] = list(manager.find(list(tags)) if tags else manager.find())
@@ -100,7 +101,7 @@ def send(
     """Notify one service (blocking); ``None`` on success, else a safe reason."""
     import apprise  # noqa: PLC0415 - heavy, and only ever imported in a worker thread
 
-    manager = apprise.Apprise()
+    manager = apprise.Apprise(asset=target.service.asset)
     manager.add(target.service)
     with tempfile.TemporaryDirectory(prefix="pop3mail-attach-") as directory:
         paths = _write_attachments(Path(directory), attachments)
@@ -118,6 +119,18 @@ def send(
     if result is None or getattr(result, "status", None) == 3:  # 1.x None / 2.x NOMATCH
         return "apprise did not send anything (service disabled?)"
     return "the service reported a failure"
+
+
+def _asset(apprise: Any) -> Any:
+    """Services that notify in the calling thread (already a worker of ours).
+
+    apprise's defaults hand each service to process-wide thread pools (``async_mode``, and in
+    2.x a per-service deadline) whose threads then live on for the life of the process.
+    """
+    try:
+        return apprise.AppriseAsset(async_mode=False, service_timeout=0)
+    except (TypeError, AttributeError):  # apprise 1.x has no service_timeout
+        return apprise.AppriseAsset(async_mode=False)
 
 
 def _target(service: Any, key: str) -> NotifyTarget:

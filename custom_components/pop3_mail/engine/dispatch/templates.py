@@ -121,6 +121,8 @@ def _check_tree(tree: nodes.Template, env: ImmutableSandboxedEnvironment) -> Non
         raise InvalidTemplateError(
             f"unknown variable {', '.join(sorted(unknown))} (known: {known})"
         )
+    if any(node.name == "self" for node in tree.find_all(nodes.Name)):
+        raise InvalidTemplateError("'self' (the template object) is not available")
     for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
         name: object = None
         if isinstance(node, nodes.Getattr):

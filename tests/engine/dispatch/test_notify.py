@@ -1,0 +1,372 @@
+"""Notifications through apprise to a real local HTTP endpoint (json:// and form://)."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import logging
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pop3_mail.dispatch.dispatcher import Dispatcher
+from pop3_mail.dispatch.notify import invalid_urls
+from pop3_mail.dispatch.outbox import RetryPolicy
+from pop3_mail.dispatch.rules import parse_rules
+from pop3_mail.pop3 import RetrievedMessage
+from pop3_mail.state_store import JsonFileStore
+
+from .conftest import DispatcherFactory
+from .helpers import Clock, HttpEndpoint, Poll, RecordingMailbox, eventually, make_summary
+
+SECRET = "tok3n-VERY-secret"
+
+
+def notify_rule(*urls: str, name: str = "push", **options: Any) -> dict[str, Any]:
+    return {"name": name, "actions": [{"notify": {"urls": list(urls), **options}}]}
+
+
+async def test_json_and_form_targets_get_title_and_body(
+    endpoint: HttpEndpoint, make_dispatcher: DispatcherFactory
+) -> None:
+    dispatcher = make_dispatcher(
+        [
+            notify_rule(
+                endpoint.url("json", "/json", f"user:{SECRET}"),
+                endpoint.url("form", "/form"),
+                title="Parcel from {{ sender }}",
+                body="{{ subject }} for {{ account }}",
+            )
+        ]
+    )
+    await dispatcher.start()
+    await dispatcher.handle(Poll((make_summary(subject="Zugestellt"),)))
+
+    (json_request,) = endpoint.on("/json")
+    assert json_request.json["title"] == "Parcel from Alice Example"
+    assert json_request.json["message"] == "Zugestellt for home"
+    expected_auth = base64.b64encode(f"user:{SECRET}".encode()).decode()
+    assert json_request.headers["Authorization"] == f"Basic {expected_auth}"
+    (form_request,) = endpoint.on("/form")
+    assert form_request.form["title"] == "Parcel from Alice Example"
+    assert form_request.form["message"] == "Zugestellt for home"
+    status = dispatcher.status
+    assert (status.delivered, status.failed, status.outbox_size) == (2, 0, 0)
+
+
+async def test_default_title_and_body(
+    endpoint: HttpEndpoint, make_dispatcher: DispatcherFactory
+) -> None:
+    dispatcher = make_dispatcher([notify_rule(endpoint.url("json", "/j"))])
+    await dispatcher.handle(Poll((make_summary(subject="Invoice", snippet="Amount due: 5 €"),)))
+    (request,) = endpoint.on("/j")
+    assert request.json["title"] == "New mail from Alice Example"
+    assert request.json["message"] == "Invoice\n\nAmount due: 5 €"
+
+
+async def test_http_500_is_retried_on_schedule_and_delivered_once(
+    endpoint: HttpEndpoint, make_dispatcher: DispatcherFactory, clock: Clock
+) -> None:
+    endpoint.fail("/j")
+    dispatcher = make_dispatcher([notify_rule(endpoint.url("json", "/j", f"u:{SECRET}"))])
+    await dispatcher.start()
+    poll = Poll((make_summary(),))
+    await dispatcher.handle(poll)
+    assert len(endpoint.on("/j")) == 1
+    status = dispatcher.status
+    assert (status.outbox_size, status.failed, status.delivered) == (1, 1, 0)
+    assert status.last_error is not None
+    assert "u:****@127.0.0.1" in status.last_error
+    assert status.next_retry is not None
+    assert status.next_retry.timestamp() == clock.now + 30
+
+    clock.advance(29)
+    assert await dispatcher.retry_due() == 0
+    assert len(endpoint.on("/j")) == 1
+    clock.advance(1)
+    assert await dispatcher.retry_due() == 1
+    assert len(endpoint.on("/j")) == 2
+    assert dispatcher.status.outbox_size == 0
+    assert dispatcher.status.last_error is None
+
+    # Retries and a re-announcement of the same message deliver nothing more.
+    clock.advance(3600)
+    assert await dispatcher.retry_due(everything=True) == 0
+    await dispatcher.handle(poll)
+    assert len(endpoint.on("/j")) == 2
+
+
+async def test_backoff_doubles_while_the_target_keeps_failing(
+    endpoint: HttpEndpoint, make_dispatcher: DispatcherFactory, clock: Clock
+) -> None:
+    endpoint.fail("/j", times=3)
+    dispatcher = make_dispatcher([notify_rule(endpoint.url("json", "/j"))])
+    await dispatcher.handle(Poll((make_summary(),)))
+    for wait in (30, 60):
+        clock.advance(wait - 1)
+        assert await dispatcher.retry_due() == 0
+        clock.advance(1)
+        assert await dispatcher.retry_due() == 0  # attempted, failed again
+    clock.advance(119)
+    assert await dispatcher.retry_due() == 0
+    clock.advance(1)
+    assert await dispatcher.retry_due() == 1
+    assert len(endpoint.on("/j")) == 4
+
+
+async def test_only_the_failed_service_is_retried(
+    endpoint: HttpEndpoint, make_dispatcher: DispatcherFactory, clock: Clock
+) -> None:
+    endpoint.fail("/form")
+    dispatcher = make_dispatcher(
+        [notify_rule(endpoint.url("json", "/json"), endpoint.url("form", "/form"))]
+    )
+    await dispatcher.handle(Poll((make_summary(),)))
+    clock.advance(30)
+    assert await dispatcher.retry_due() == 1
+    assert len(endpoint.on("/json")) == 1
+    assert len(endpoint.on("/form")) == 2
+
+
+async def test_later_messages_for_a_failing_target_wait_behind_it(
+    endpoint: HttpEndpoint, make_dispatcher: DispatcherFactory, clock: Clock
+) -> None:
+    endpoint.fail("/j")
+    dispatcher = make_dispatcher([notify_rule(endpoint.url("json", "/j"))])
+    await dispatcher.handle(Poll((make_summary("u1"), make_summary("u2"), make_summary("u3"))))
+    assert len(endpoint.on("/j")) == 1  # one failed attempt, not three
+    assert dispatcher.status.outbox_size == 3
+    clock.advance(30)
+    assert await dispatcher.retry_due() == 3
+    assert len(endpoint.on("/j")) == 4
+
+
+async def test_outbox_survives_a_restart(
+    endpoint: HttpEndpoint,
+    make_dispatcher: DispatcherFactory,
+    clock: Clock,
+    outbox_path: Path,
+) -> None:
+    endpoint.fail("/j")
+    rules = [notify_rule(endpoint.url("json", "/j"), title="T {{ subject }}")]
+    first = make_dispatcher(rules)
+    await first.start()
+    await first.handle(Poll((make_summary(subject="kept"),)))
+    await first.stop()
+    assert len(json.loads(outbox_path.read_text())["entries"]) == 1
+
+    second = make_dispatcher(rules)
+    await second.start()
+    assert second.status.outbox_size == 1
+    clock.advance(30)
+    assert await second.retry_due() == 1
+    delivered = endpoint.on("/j")[-1]
+    assert delivered.json["title"] == "T kept"
+    clock.advance(3600)
+    await second.handle(Poll((make_summary(subject="kept"),)))  # announced again after restart
+    assert len(endpoint.on("/j")) == 2
+
+
+async def test_the_retry_loop_runs_by_itself(
+    endpoint: HttpEndpoint, mailbox: RecordingMailbox, outbox_path: Path
+) -> None:
+    endpoint.fail("/j")
+    dispatcher = Dispatcher(
+        account="home",
+        rules=parse_rules([notify_rule(endpoint.url("json", "/j"))]),
+        mailbox=mailbox,
+        outbox_store=JsonFileStore(outbox_path),
+        publisher=None,
+        retry=RetryPolicy(first=0.05, maximum=0.1),
+    )
+    await dispatcher.start()
+    try:
+        await dispatcher.handle(Poll((make_summary(),)))
+        # No new mail, no manual retry: the dispatcher's own schedule delivers it.
+        await eventually(lambda: dispatcher.status.delivered == 1)
+        assert len(endpoint.on("/j")) == 2
+    finally:
+        await dispatcher.stop()
+
+
+async def test_a_failing_template_falls_back_to_the_default(
+    endpoint: HttpEndpoint, make_dispatcher: DispatcherFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    dispatcher = make_dispatcher(
+        [notify_rule(endpoint.url("json", "/j"), title="{{ 100 // size }} bytes")]
+    )
+    await dispatcher.handle(Poll((make_summary(size=0),)))
+    (request,) = endpoint.on("/j")
+    assert request.json["title"] == "New mail from Alice Example"
+    assert "title template failed" in caplog.text
+
+
+async def test_config_file_services_selected_by_tag(
+    endpoint: HttpEndpoint, make_dispatcher: DispatcherFactory, tmp_path: Path
+) -> None:
+    config = tmp_path / "apprise.yml"
+    config.write_text(
+        "version: 1\nurls:\n"
+        f"  - {endpoint.url('json', '/parcels')}:\n      - tag: parcels\n"
+        f"  - {endpoint.url('json', '/bank')}:\n      - tag: bank\n"
+    )
+    dispatcher = make_dispatcher(
+        [{"name": "p", "actions": [{"notify": {"config": str(config), "tags": ["parcels"]}}]}]
+    )
+    await dispatcher.handle(Poll((make_summary(),)))
+    assert len(endpoint.on("/parcels")) == 1
+    assert endpoint.on("/bank") == []
+
+
+async def test_unreadable_config_waits_in_the_outbox_until_it_appears(
+    endpoint: HttpEndpoint,
+    make_dispatcher: DispatcherFactory,
+    clock: Clock,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    config = tmp_path / "later.txt"
+    dispatcher = make_dispatcher(
+        [{"name": "p", "actions": [{"notify": {"config": str(config), "title": "hi"}}]}]
+    )
+    await dispatcher.start()
+    await dispatcher.handle(Poll((make_summary(),)))
+    assert dispatcher.status.outbox_size == 1
+    assert "cannot be read" in (dispatcher.status.last_error or "")
+    assert "cannot be read" in caplog.text
+
+    config.write_text(f"{endpoint.url('json', '/a')}\n{endpoint.url('form', '/b')}\n")
+    clock.advance(30)
+    assert await dispatcher.retry_due() == 2
+    assert [r.json["title"] for r in endpoint.on("/a")] == ["hi"]
+    assert [r.form["title"] for r in endpoint.on("/b")] == ["hi"]
+    assert dispatcher.status.outbox_size == 0
+
+
+async def test_attachments_of_the_whole_message(
+    endpoint: HttpEndpoint, make_dispatcher: DispatcherFactory
+) -> None:
+    dispatcher = make_dispatcher(
+        [notify_rule(endpoint.url("json", "/j"), attach=True, attach_max_bytes=2000, name="files")]
+    )
+    summary = make_summary()
+    assert dispatcher.wants_full(summary)
+    message = EmailMessage()
+    message["Subject"] = "Hello"
+    message.set_content("see attached")
+    message.add_attachment(b"%PDF small", maintype="application", subtype="pdf", filename="a.pdf")
+    message.add_attachment(b"x" * 5000, maintype="application", subtype="zip", filename="big.zip")
+    message.add_attachment(b"hello", maintype="text", subtype="plain", filename="../../etc/passwd")
+    raw = RetrievedMessage(data=bytes(message), truncated=False)
+    await dispatcher.handle(Poll((summary,), {summary.uid: raw}))
+    (request,) = endpoint.on("/j")
+    files = {
+        item["filename"]: base64.b64decode(item["base64"]) for item in request.json["attachments"]
+    }
+    assert files == {"a.pdf": b"%PDF small", "_.._etc_passwd": b"hello"}
+
+
+async def test_without_attach_no_whole_message_is_wanted(
+    endpoint: HttpEndpoint, make_dispatcher: DispatcherFactory
+) -> None:
+    dispatcher = make_dispatcher(
+        [
+            {"name": "stopper", "match": {"subject": "stop"}, "stop": True},
+            notify_rule(endpoint.url("json", "/j"), attach=True),
+        ]
+    )
+    assert dispatcher.wants_full(make_summary(subject="go"))
+    assert not dispatcher.wants_full(make_summary(subject="stop here"))
+
+
+async def test_rules_in_order_with_stop_and_mark_read(
+    endpoint: HttpEndpoint, make_dispatcher: DispatcherFactory, mailbox: RecordingMailbox
+) -> None:
+    dispatcher = make_dispatcher(
+        [
+            {
+                "name": "bank",
+                "match": {"from": "bank"},
+                "actions": [
+                    {"notify": {"urls": [endpoint.url("json", "/bank")]}},
+                    {"mark_read": True},
+                ],
+                "stop": True,
+            },
+            {"name": "spam", "match": {"subject": "regex:^\\[spam\\]"}, "stop": True},
+            notify_rule(endpoint.url("json", "/all"), name="everything else"),
+        ]
+    )
+    await dispatcher.handle(
+        Poll(
+            (
+                make_summary("1", from_address="alerts@bank.example"),
+                make_summary("2", subject="[SPAM] win"),
+                make_summary("3", subject="hello"),
+            )
+        )
+    )
+    assert len(endpoint.on("/bank")) == 1
+    assert [r.json["title"] for r in endpoint.on("/all")] == ["New mail from Alice Example"]
+    assert mailbox.acknowledged == ["1"]
+
+
+async def test_invalid_url_is_reported_by_scheme_only_and_the_rest_still_works(
+    endpoint: HttpEndpoint,
+    make_dispatcher: DispatcherFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    dispatcher = make_dispatcher(
+        [notify_rule("nosuchservice://user:" + SECRET + "@host", endpoint.url("json", "/ok"))]
+    )
+    await dispatcher.start()
+    await dispatcher.handle(Poll((make_summary(),)))
+    assert len(endpoint.on("/ok")) == 1
+    assert "URL #1 (nosuchservice://…) is not a valid apprise URL" in caplog.text
+    assert SECRET not in caplog.text
+
+
+async def test_invalid_urls_helper() -> None:
+    urls = ["json://127.0.0.1/x", "bogus://y", "ntfys://ntfy.sh/topic"]
+    assert await asyncio.to_thread(invalid_urls, urls) == [1]
+
+
+async def test_secrets_never_leak(
+    endpoint: HttpEndpoint,
+    make_dispatcher: DispatcherFactory,
+    clock: Clock,
+    outbox_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    endpoint.fail("/j", times=2)
+    url = endpoint.url("json", "/j", f"admin:{SECRET}")
+    dispatcher = make_dispatcher([notify_rule(url)])
+    await dispatcher.start()
+    await dispatcher.handle(Poll((make_summary(),)))
+    clock.advance(30)
+    await dispatcher.retry_due()
+    clock.advance(60)
+    await dispatcher.retry_due()
+    assert dispatcher.status.delivered == 1
+    assert dispatcher.status.failed == 2
+    await dispatcher.stop()
+    assert "admin:****@" in caplog.text  # failures are reported, masked
+    assert SECRET not in caplog.text
+    assert SECRET not in outbox_path.read_text()
+    assert SECRET not in repr(dispatcher.status)
+    assert SECRET not in json.dumps(dispatcher.status.as_dict())
+    assert SECRET not in repr(dispatcher.rules)
+
+
+async def test_outbox_is_bounded(
+    endpoint: HttpEndpoint, make_dispatcher: DispatcherFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    endpoint.fail("/j", times=10)
+    dispatcher = make_dispatcher([notify_rule(endpoint.url("json", "/j"))], max_outbox=2)
+    await dispatcher.handle(Poll(tuple(make_summary(f"u{n}") for n in range(3))))
+    assert dispatcher.status.outbox_size == 2
+    assert dispatcher.status.dropped == 1
+    assert "outbox full" in caplog.text
