@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import ssl
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from enum import Enum
@@ -137,7 +137,7 @@ class Pop3Client:
         if settings.security is not Security.PLAIN:
             context = self._ssl_context or await get_ssl_context(settings)
             assert context is not None
-        self._state = _State.AUTHORIZATION
+        self._state = _State.CLOSED  # until the connection stands
         self._conn = await open_connection(
             settings.host,
             settings.effective_port,
@@ -145,6 +145,7 @@ class Pop3Client:
             command_timeout=settings.command_timeout,
             stats=self.stats,
         )
+        self._state = _State.AUTHORIZATION
         try:
             if context is not None and settings.security is Security.SSL:
                 await self._conn.start_tls(
@@ -416,7 +417,7 @@ class Pop3Client:
             raise self._error(status, "RETR")
         return RetrievedMessage(data, truncated)
 
-    async def retr_stream(self, number: int) -> AsyncIterator[bytes]:
+    async def retr_stream(self, number: int) -> AsyncGenerator[bytes]:
         """The message line by line (CRLF endings, dot-unstuffed), without holding it in memory.
 
         Lines longer than ``framing.MAX_LINE`` come in several pieces; only the last ends with
