@@ -141,6 +141,25 @@ def test_structured_but_mangled_messages(raw: bytes, complete: bool) -> None:
     assert "internal_error" not in summary.problems
 
 
+TOKENS = [
+    *(b"\r\n", b"\n", b" ", b"\t", b"\x00", b"\xff", b"=", b"%", b"'", b'"', b",", b":", b";"),
+    *(b"<", b">", b"(", b")", b"<!--", b"=?", b"?=", b"=?utf-8?q?", b"=C3", b"w6Q", b"a@b.c"),
+    *(b"Subject: ", b"From: ", b"To: ", b"Date: ", b"1 Jan 2000 ", b"+0100", b"--b", b"--b--"),
+    b"Content-Type: multipart/mixed; boundary=b",
+    b"Content-Type: text/html",
+    b"Content-Transfer-Encoding: base64",
+    b"Content-Transfer-Encoding: quoted-printable",
+    b"Content-Disposition: attachment; filename*0*=utf-8''",
+]
+
+
+@SETTINGS
+@given(raw=st.lists(st.sampled_from(TOKENS), max_size=200).map(b"".join), complete=st.booleans())
+def test_messages_made_of_syntax_fragments(raw: bytes, complete: bool) -> None:
+    summary = summarize_bytes(raw, complete=complete)
+    assert "internal_error" not in summary.problems
+
+
 # --- oracle: what the stdlib writes, we read back
 
 TEXT = st.text(

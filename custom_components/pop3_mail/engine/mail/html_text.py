@@ -19,7 +19,7 @@ from html.parser import HTMLParser
 
 from .problems import Problem, Problems
 
-CHUNK = 4096
+CHUNK = 1024
 """Characters fed to the parser at a time."""
 MAX_PENDING = 32 * 1024
 """Characters the parser may hold back in an unterminated construct before we give up."""

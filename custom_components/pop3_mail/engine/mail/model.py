@@ -34,11 +34,12 @@ class Attachment:
 class MailSummary:
     """Decoded, sanitised facts about one message; never raises on access.
 
-    Text fields are free of NUL and control characters (newlines only in ``snippet``).
+    Text fields are single lines free of NUL and control characters (in ``snippet`` too: all
+    whitespace, newlines included, is collapsed to single spaces).
     ``complete`` is true when the summary was made from the whole message (``RETR``) rather
     than from ``TOP`` (headers and the first body lines). ``problems`` lists what went wrong
-    while decoding (e.g. ``"charset_fallback"``, ``"header_truncated"``), so a flagged summary
-    is still usable.
+    while decoding (e.g. ``"charset_fallback"``, ``"header_truncated"``; every code is listed in
+    :class:`.problems.Problem`), so a flagged summary is still usable.
     """
 
     id: str

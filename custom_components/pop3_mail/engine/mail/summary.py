@@ -35,7 +35,7 @@ from .headers import MESSAGE_HEADER_LIMITS, HeaderBlock, parse_header_block
 from .mime import CONTENT_FIELDS, part_info, walk
 from .model import MailSummary, summary_id
 from .problems import Problem, Problems
-from .text import clean_line
+from .text import clean_line, clean_prefix
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -116,7 +116,7 @@ def _summarize(raw: bytes, identity: MailSummary, *, snippet_length: int) -> Mai
             complete=identity.complete,
             problems=problems,
         )
-        snippet = clean_line(text, snippet_length, problems, flag_truncation=False)
+        snippet = clean_prefix(text, snippet_length, problems)
     if not identity.complete and _wire_length(raw) + _SIZE_SLACK < identity.size:
         problems.add(Problem.BODY_TRUNCATED)
     return MailSummary(

@@ -29,13 +29,28 @@ def collapse(text: str) -> tuple[str, bool]:
     return _WHITESPACE.sub(" ", cleaned).strip(), removed
 
 
-def clean_line(text: str, limit: int, problems: Problems, *, flag_truncation: bool = True) -> str:
+def clean_line(text: str, limit: int, problems: Problems) -> str:
     """One safe line of at most ``limit`` characters; damage is recorded in ``problems``."""
     cleaned, removed = collapse(text)
     if removed:
         problems.add(Problem.CONTROL_CHARS)
     if len(cleaned) > limit:
-        if flag_truncation:
-            problems.add(Problem.FIELD_TRUNCATED)
+        problems.add(Problem.FIELD_TRUNCATED)
         cleaned = cleaned[:limit].rstrip()
     return cleaned
+
+
+def clean_prefix(text: str, limit: int, problems: Problems) -> str:
+    """Like :func:`clean_line` for a snippet: cut silently, and cheap for a long ``text``.
+
+    Cleaning only removes and shrinks, so the clean form of a prefix is a prefix of the clean
+    form of the whole: once it reaches ``limit`` characters, the rest cannot change the result.
+    """
+    window = limit * 2 + 64
+    while True:
+        cleaned, removed = collapse(text[:window])
+        if len(cleaned) >= limit or window >= len(text):
+            if removed:
+                problems.add(Problem.CONTROL_CHARS)
+            return cleaned[:limit].rstrip()
+        window *= 4
