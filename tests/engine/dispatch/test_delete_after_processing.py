@@ -1,0 +1,160 @@
+"""delete_from_server against a real Dovecot: only after every other action succeeded."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from pop3_mail.dispatch.dispatcher import Dispatcher
+from pop3_mail.mailbox import Mailbox
+from pop3_mail.settings import Security, ServerSettings
+from pop3_mail.state_store import JsonFileStore
+
+from tests.support.dovecot import DovecotServer, MailUser
+
+from .conftest import DispatcherFactory
+from .helpers import Clock, HttpEndpoint
+
+
+async def new_user_known() -> None:
+    """Let Dovecot notice a user added a moment ago.
+
+    Dovecot re-reads its passwd-file at most once per second, so a login in the same second
+    as the previous test's can fail for a brand-new user (a property of the shared fixture).
+    """
+    await asyncio.sleep(1.1)
+
+
+def mailbox_for(dovecot: DovecotServer, user: MailUser, state: Path) -> Mailbox:
+    settings = ServerSettings(
+        host=dovecot.host,
+        port=dovecot.pop3s_port,
+        username=user.username,
+        password=user.password,
+        security=Security.SSL,
+        cafile=dovecot.cafile,
+        connect_timeout=10.0,
+        command_timeout=10.0,
+    )
+    return Mailbox(settings, JsonFileStore(state))
+
+
+def message(subject: str) -> bytes:
+    return (
+        f"From: Shop <shop@example.com>\r\nTo: me@example.com\r\nSubject: {subject}\r\n"
+        f"Message-ID: <{subject.replace(' ', '.')}@example.com>\r\n\r\nBody of {subject}\r\n"
+    ).encode()
+
+
+def subjects(user: MailUser) -> list[str]:
+    found = []
+    for path in user.message_files():
+        for line in path.read_bytes().splitlines():
+            if line.startswith(b"Subject: "):
+                found.append(line[9:].decode())
+    return sorted(found)
+
+
+def rules(*urls: str, **extra: Any) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": "clean up",
+            "match": {"subject": "regex:^delete me"},
+            "actions": [
+                {"notify": {"urls": list(urls), "title": "{{ subject }}"}},
+                {"mark_read": True},
+                {"delete_from_server": True},
+            ],
+            **extra,
+        }
+    ]
+
+
+async def poll(mailbox: Mailbox, dispatcher: Dispatcher) -> None:
+    await mailbox.poll(on_new=dispatcher.handle, wants_full=dispatcher.wants_full)
+
+
+async def test_deleted_after_all_actions_succeeded(
+    dovecot: DovecotServer,
+    mail_user: MailUser,
+    endpoint: HttpEndpoint,
+    tmp_path: Path,
+    make_dispatcher: DispatcherFactory,
+) -> None:
+    await new_user_known()
+    mailbox = mailbox_for(dovecot, mail_user, tmp_path / "state.json")
+    dispatcher = make_dispatcher(rules(endpoint.url("json", "/a")), mailbox=mailbox)
+    await poll(mailbox, dispatcher)  # baseline of the empty mailbox
+    mail_user.deliver(message("delete me 1"))
+    mail_user.deliver(message("keep me 2"))
+
+    await poll(mailbox, dispatcher)
+    assert [r.json["title"] for r in endpoint.on("/a")] == ["delete me 1"]
+    assert mailbox.unread == 1  # mark_read acknowledged the first one
+    assert subjects(mail_user) == ["delete me 1", "keep me 2"]  # DELE happens next session
+
+    result = await mailbox.poll()
+    assert len(result.deleted) == 1
+    assert subjects(mail_user) == ["keep me 2"]
+    assert result.unread == 1
+
+
+async def test_kept_while_an_action_fails_deleted_after_a_later_retry(
+    dovecot: DovecotServer,
+    mail_user: MailUser,
+    endpoint: HttpEndpoint,
+    tmp_path: Path,
+    clock: Clock,
+    make_dispatcher: DispatcherFactory,
+) -> None:
+    await new_user_known()
+    endpoint.fail("/b", times=1)
+    rule_list = rules(endpoint.url("json", "/a"), endpoint.url("json", "/b"))
+    mailbox = mailbox_for(dovecot, mail_user, tmp_path / "state.json")
+    dispatcher = make_dispatcher(rule_list, mailbox=mailbox)
+    await dispatcher.start()
+    await poll(mailbox, dispatcher)
+    mail_user.deliver(message("delete me later"))
+
+    await poll(mailbox, dispatcher)
+    await poll(mailbox, dispatcher)
+    assert subjects(mail_user) == ["delete me later"]  # /b failed: kept
+    assert dispatcher.status.pending_deletions == 1
+
+    # The pending deletion survives a restart of the dispatcher.
+    await dispatcher.stop()
+    dispatcher = make_dispatcher(rule_list, mailbox=mailbox)
+    await dispatcher.start()
+    clock.advance(30)
+    assert await dispatcher.retry_due() == 1
+    assert dispatcher.status.pending_deletions == 0
+
+    await poll(mailbox, dispatcher)
+    assert subjects(mail_user) == []
+    assert len(endpoint.on("/a")) == 1  # the service that worked was not notified twice
+    assert len(endpoint.on("/b")) == 2
+
+
+async def test_kept_when_a_delivery_is_given_up(
+    dovecot: DovecotServer,
+    mail_user: MailUser,
+    endpoint: HttpEndpoint,
+    tmp_path: Path,
+    clock: Clock,
+    make_dispatcher: DispatcherFactory,
+) -> None:
+    await new_user_known()
+    endpoint.fail("/a", times=1)
+    mailbox = mailbox_for(dovecot, mail_user, tmp_path / "state.json")
+    dispatcher = make_dispatcher(rules(endpoint.url("json", "/a")), mailbox=mailbox, max_outbox=1)
+    await poll(mailbox, dispatcher)
+    mail_user.deliver(message("delete me first"))
+    mail_user.deliver(message("delete me second"))
+
+    await poll(mailbox, dispatcher)  # first fails, second queues behind it, first is dropped
+    assert dispatcher.status.dropped == 1
+    clock.advance(30)
+    assert await dispatcher.retry_due() == 1
+    await poll(mailbox, dispatcher)
+    assert subjects(mail_user) == ["delete me first"]
