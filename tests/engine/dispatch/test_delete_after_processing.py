@@ -8,9 +8,9 @@ from typing import Any
 
 from pop3_mail.dispatch.dispatcher import Dispatcher
 from pop3_mail.mailbox import Mailbox
-from pop3_mail.settings import Security, ServerSettings
 from pop3_mail.state_store import JsonFileStore
 
+from tests.engine.pop3.helpers import dovecot_settings
 from tests.support.dovecot import DovecotServer, MailUser
 
 from .conftest import DispatcherFactory
@@ -27,17 +27,7 @@ async def new_user_known() -> None:
 
 
 def mailbox_for(dovecot: DovecotServer, user: MailUser, state: Path) -> Mailbox:
-    settings = ServerSettings(
-        host=dovecot.host,
-        port=dovecot.pop3s_port,
-        username=user.username,
-        password=user.password,
-        security=Security.SSL,
-        cafile=dovecot.cafile,
-        connect_timeout=10.0,
-        command_timeout=10.0,
-    )
-    return Mailbox(settings, JsonFileStore(state))
+    return Mailbox(dovecot_settings(dovecot, user), JsonFileStore(state))
 
 
 def message(subject: str) -> bytes:
