@@ -43,6 +43,7 @@ def test_identity_fields_come_from_the_caller() -> None:
         ("ew-iso-2022-jp.eml", "こんにちはｶﾀｶﾅ", ()),
         # ks_c_5601-1987 is windows-949: 똠 is not in EUC-KR proper.
         ("ew-ks_c_5601-1987.eml", "똠방각하", ()),
+        ("ew-euc-kr.eml", "안녕하세요", ()),
         # gb2312 is read as GBK: 們 is not in GB 2312.
         ("ew-gb2312-gbk-bytes.eml", "我們的", ()),
         # big5 includes HKSCS.
