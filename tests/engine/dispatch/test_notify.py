@@ -143,6 +143,24 @@ async def test_later_messages_for_a_failing_target_wait_behind_it(
     assert len(endpoint.on("/j")) == 4
 
 
+async def test_entries_of_a_failing_target_back_off_together(
+    endpoint: HttpEndpoint, make_dispatcher: DispatcherFactory, clock: Clock
+) -> None:
+    endpoint.fail("/j", times=2)
+    dispatcher = make_dispatcher([notify_rule(endpoint.url("json", "/j"))])
+    await dispatcher.handle(Poll((make_summary("u1"), make_summary("u2"), make_summary("u3"))))
+    clock.advance(30)
+    assert await dispatcher.retry_due() == 0
+    assert len(endpoint.on("/j")) == 2  # one attempt per round, not one per message
+    clock.advance(59)
+    assert await dispatcher.retry_due() == 0
+    assert len(endpoint.on("/j")) == 2
+    clock.advance(1)
+    assert await dispatcher.retry_due() == 3
+    assert len(endpoint.on("/j")) == 5
+    assert dispatcher.status.failed == 2
+
+
 async def test_outbox_survives_a_restart(
     endpoint: HttpEndpoint,
     make_dispatcher: DispatcherFactory,

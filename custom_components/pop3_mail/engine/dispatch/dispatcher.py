@@ -143,7 +143,8 @@ class _Channel:
 class _Pass:
     """Bookkeeping of one run over messages or outbox entries."""
 
-    failing: set[str] = field(default_factory=set)
+    failing: dict[str, OutboxEntry] = field(default_factory=dict)
+    """Targets that failed during this run, with the entry that failed."""
     recovered: set[str] = field(default_factory=set)
     changed: bool = False
 
@@ -536,7 +537,7 @@ class Dispatcher:
             self._held.pop(key, None)
             return False
         if entry.target in run.failing:
-            entry.next_attempt = self._clock() + self._retry.delay(max(entry.attempts, 1))
+            self._wait_behind(entry, run.failing[entry.target])
             return False
         attachments = self._held.get(key, ())
         if entry.data.get("attachments") and not attachments:
@@ -714,12 +715,17 @@ class Dispatcher:
     def _reschedule(
         self, entry: OutboxEntry, error: str, run: _Pass, *, tried: bool = True
     ) -> None:
+        run.changed = True
+        failed = run.failing.get(entry.target)
+        if not tried and failed is not None:
+            entry.last_error = error
+            self._wait_behind(entry, failed)
+            return
         entry.attempts += 1
         delay = self._retry.delay(entry.attempts)
         entry.next_attempt = self._clock() + delay
         entry.last_error = error
-        run.failing.add(entry.target)
-        run.changed = True
+        run.failing.setdefault(entry.target, entry)
         if not tried:
             return
         self._failed += 1
@@ -732,6 +738,15 @@ class Dispatcher:
             error,
             delay,
         )
+
+    @staticmethod
+    def _wait_behind(entry: OutboxEntry, failed: OutboxEntry) -> None:
+        """Retry ``entry`` together with ``failed``, which just failed on the same target.
+
+        Entries of one target thus back off together: one attempt per round, not one each.
+        """
+        entry.attempts = max(entry.attempts, failed.attempts)
+        entry.next_attempt = failed.next_attempt
 
     def _give_up(self, entry: OutboxEntry, reason: str) -> None:
         self._outbox.remove(entry.key)
