@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import replace
 
 from .addresses import parse_address_list
 from .body_text import body_text
@@ -35,7 +36,7 @@ from .headers import MESSAGE_HEADER_LIMITS, HeaderBlock, parse_header_block
 from .mime import CONTENT_FIELDS, part_info, walk
 from .model import MailSummary, summary_id
 from .problems import Problem, Problems
-from .text import clean_line, clean_prefix
+from .text import clean_line, clean_prefix, collapse
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -69,24 +70,17 @@ def summarize(
     ``size`` is the message's LIST size (0 when unknown). ``snippet_length`` is clamped to
     0..:data:`MAX_SNIPPET`.
     """
-    message_id = summary_id(account_key, uid)
+    identity = MailSummary(
+        id=summary_id(account_key, uid), uid=uid, number=number, size=size, complete=complete
+    )
     try:
         return _summarize(
-            bytes(raw),
-            MailSummary(id=message_id, uid=uid, number=number, size=size, complete=complete),
-            snippet_length=min(max(snippet_length, 0), MAX_SNIPPET),
+            bytes(raw), identity, snippet_length=min(max(snippet_length, 0), MAX_SNIPPET)
         )
     except Exception:
         # A bug, not bad mail (bad mail is handled above); keep the poller alive.
         _LOGGER.exception("Could not summarise message %s; only its identity is kept", number)
-        return MailSummary(
-            id=message_id,
-            uid=uid,
-            number=number,
-            size=size,
-            complete=complete,
-            problems=(Problem.INTERNAL_ERROR.value,),
-        )
+        return replace(identity, problems=(Problem.INTERNAL_ERROR.value,))
 
 
 def _summarize(raw: bytes, identity: MailSummary, *, snippet_length: int) -> MailSummary:
@@ -119,11 +113,8 @@ def _summarize(raw: bytes, identity: MailSummary, *, snippet_length: int) -> Mai
         snippet = clean_prefix(text, snippet_length, problems)
     if not identity.complete and _wire_length(raw) + _SIZE_SLACK < identity.size:
         problems.add(Problem.BODY_TRUNCATED)
-    return MailSummary(
-        id=identity.id,
-        uid=identity.uid,
-        number=identity.number,
-        size=identity.size,
+    return replace(
+        identity,
         subject=_subject(headers, problems),
         from_name=from_name,
         from_address=from_address,
@@ -133,7 +124,6 @@ def _summarize(raw: bytes, identity: MailSummary, *, snippet_length: int) -> Mai
         message_id=_message_id(headers, problems),
         snippet=snippet,
         attachments=tuple(structure.attachments),
-        complete=identity.complete,
         problems=problems.as_tuple(),
     )
 
@@ -169,7 +159,7 @@ def _date(headers: HeaderBlock, problems: Problems) -> str | None:
     value = headers.first("date")
     if value is None:
         return None
-    return parse_date(clean_line(decode_header_bytes(value, problems), 300, problems), problems)
+    return parse_date(collapse(decode_header_bytes(value, problems))[0], problems)
 
 
 def _message_id(headers: HeaderBlock, problems: Problems) -> str | None:
