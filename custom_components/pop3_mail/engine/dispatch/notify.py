@@ -109,7 +109,7 @@ def send(
             result = manager.notify(
                 body,
                 title,
-                body_format=apprise.NotifyFormat(body_format),
+                body_format=body_format,  # a plain string: 1.x has no NotifyFormat enum
                 attach=paths or None,
             )
         except Exception as err:  # a plugin bug must not end the dispatcher
