@@ -238,17 +238,18 @@ class Daemon:
             _LOGGER.info("Status page on http://%s:%d/", self.config.web.host, self.config.web.port)
 
     async def _wait(self, stop: asyncio.Event) -> None:
+        """Until ``stop``; a poll loop that ends early is reported (and /healthz says 503)."""
         stopping = asyncio.create_task(stop.wait(), name="pop3_mail stop signal")
+        names = {task: name for name, task in self._tasks.items()}
+        watched = set(names)
         try:
             while not stop.is_set():
-                waiting = [stopping, *self._tasks.values()]
-                await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
-                for name, task in self._tasks.items():
-                    if task.done() and not stop.is_set():
-                        # Should never happen (the loop catches everything); /healthz reports it.
-                        _LOGGER.error("The poll loop of %s ended: %r", name, task.exception())
-                if all(task.done() for task in self._tasks.values()):
-                    break
+                await asyncio.wait([stopping, *watched], return_when=asyncio.FIRST_COMPLETED)
+                for task in [task for task in watched if task.done()]:
+                    watched.discard(task)
+                    # Should never happen (the loop catches everything); keep serving the others.
+                    reason = "cancelled" if task.cancelled() else repr(task.exception())
+                    _LOGGER.error("The poll loop of %s ended: %s", names[task], reason)
         finally:
             stopping.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -82,6 +82,8 @@ class AccountStatus:
     scan_interval: int
     health: Health = Health.STARTING
     polling: bool = False
+    polls: int = 0
+    """Poll attempts since start (successful or not)."""
     last_poll: datetime | None = None
     """When the last poll attempt finished (successful or not)."""
     last_success: datetime | None = None
@@ -113,6 +115,7 @@ class AccountStatus:
             "port": self.port,
             "status": self.health.value,
             "polling": self.polling,
+            "polls": self.polls,
             "scan_interval": self.scan_interval,
             "last_poll": _iso(self.last_poll),
             "last_success": _iso(self.last_success),

@@ -86,10 +86,10 @@ def create_app(view: DaemonView, *, allowed_clients: Sequence[IpNetwork] = ()) -
 
 async def start_site(app: web.Application, host: str, port: int) -> web.AppRunner:
     """Serve ``app`` on ``host:port``; raises ``OSError`` when the address cannot be bound."""
-    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
     await runner.setup()
     try:
-        await web.TCPSite(runner, host, port, shutdown_timeout=1.0).start()
+        await web.TCPSite(runner, host, port).start()
     except BaseException:
         await runner.cleanup()
         raise

@@ -158,6 +158,7 @@ class AccountWorker:
             self._succeeded(result)
         finally:
             self.status.polling = False
+            self.status.polls += 1
             self.status.last_poll = datetime.now(UTC)
         interval = self.poll_interval
         if self.listener is not None:

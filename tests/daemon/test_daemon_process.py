@@ -1,0 +1,313 @@
+"""``pop3-mail run`` as a real process against real Dovecot and Mosquitto."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import paho.mqtt.publish as publish
+import pytest
+
+from tests.daemon.helpers import (
+    DaemonProcess,
+    account,
+    eventually,
+    mail,
+    new_web_port,
+    settled_user,
+    write_config,
+)
+from tests.engine.dispatch.helpers import Subscriber
+from tests.support.dovecot import DovecotServer, MailUser
+from tests.support.mosquitto import MosquittoBroker
+
+pytestmark = [pytest.mark.dovecot, pytest.mark.mosquitto]
+
+CONFIG_TOPIC = "homeassistant/device/pop3_mail_mqtt_home/config"
+
+
+@pytest.fixture
+def daemons() -> Iterator[list[DaemonProcess]]:
+    """Daemon processes started by a test; killed at the end whatever happened."""
+    started: list[DaemonProcess] = []
+    yield started
+    for daemon in started:
+        daemon.stop()
+
+
+@pytest.fixture
+def subscriber(mosquitto: MosquittoBroker) -> Iterator[Subscriber]:
+    probe = Subscriber(mosquitto.port, ["pop3_mail/#", "homeassistant/#"]).start()
+    yield probe
+    probe.stop()
+
+
+async def retained_now(port: int, topic: str) -> list[bytes]:
+    """What a brand-new subscriber receives as retained on ``topic`` (fresh connection)."""
+    probe = Subscriber(port, [topic]).start()
+    try:
+        await asyncio.sleep(0.5)  # retained messages arrive right after SUBACK
+        return [seen.payload for seen in probe.on(topic) if seen.retain]
+    finally:
+        probe.stop()
+
+
+def last(subscriber: Subscriber, topic: str) -> bytes | None:
+    seen = subscriber.on(topic)
+    return seen[-1].payload if seen else None
+
+
+async def test_discovery_states_messages_shutdown_and_restart(
+    tmp_path: Path,
+    dovecot: DovecotServer,
+    mail_user: MailUser,
+    mosquitto: MosquittoBroker,
+    subscriber: Subscriber,
+    daemons: list[DaemonProcess],
+) -> None:
+    mail_user.deliver(mail("Old one"))
+    mail_user.deliver(mail("Old two"))
+    web_port = new_web_port()
+    config = write_config(
+        tmp_path, [account("home", dovecot, mail_user)], mqtt_port=mosquitto.port, web_port=web_port
+    )
+    daemon = await DaemonProcess(config, web_port, tmp_path / "daemon.log").start()
+    daemons.append(daemon)
+
+    # Discovery: one device, retained, with every component.
+    await eventually(lambda: bool(subscriber.on(CONFIG_TOPIC)))
+    discovery = json.loads(subscriber.on(CONFIG_TOPIC)[-1].payload)
+    assert set(discovery["cmps"]) == {
+        "unread",
+        "messages",
+        "latest_subject",
+        "last_checked",
+        "status",
+        "new_mail",
+    }
+    assert discovery["o"]["name"] == "POP3 Mail"
+    assert discovery["dev"]["identifiers"] == ["pop3_mail_mqtt_home"]
+    unread = discovery["cmps"]["unread"]
+    assert unread["unique_id"] == "pop3_mail_mqtt_home_unread"
+    assert unread["default_entity_id"] == "sensor.pop3_mail_home_unread"
+    assert unread["state_topic"] == "pop3_mail/home/unread"
+    assert unread["expire_after"] == 3 * 3600 + 60
+    assert discovery["cmps"]["new_mail"]["p"] == "event"
+    assert "object_id" not in json.dumps(discovery)
+    assert [a["topic"] for a in discovery["availability"]] == [
+        "pop3_mail/status",
+        "pop3_mail/home/status",
+    ]
+    assert await retained_now(mosquitto.port, CONFIG_TOPIC) == [
+        subscriber.on(CONFIG_TOPIC)[-1].payload
+    ]
+
+    # The first poll records what is there (a baseline): nothing is announced.
+    await daemon.polled("home")
+    await eventually(lambda: last(subscriber, "pop3_mail/home/status") == b"ok")
+    assert last(subscriber, "pop3_mail/home/messages") == b"2"
+    assert last(subscriber, "pop3_mail/home/unread") == b"0"
+    assert json.loads(last(subscriber, "pop3_mail/home/latest") or b"")["subject"] == "Old two"
+    assert last(subscriber, "pop3_mail/status") == b"online"
+    assert subscriber.on("pop3_mail/home/message") == []
+    for topic in ("unread", "messages", "latest", "last_checked", "status"):
+        assert await retained_now(mosquitto.port, f"pop3_mail/home/{topic}"), topic
+
+    # New mail: states change, the message is published once, not retained.
+    mail_user.deliver(mail("Parcel delivered", sender="DHL <noreply@dhl.de>"))
+    answer = await daemon.check("home")
+    assert answer["result"] in {"started", "running"}
+    await eventually(lambda: last(subscriber, "pop3_mail/home/messages") == b"3")
+    assert last(subscriber, "pop3_mail/home/unread") == b"1"
+    assert json.loads(last(subscriber, "pop3_mail/home/latest") or b"")["subject"] == (
+        "Parcel delivered"
+    )
+    (published,) = subscriber.on("pop3_mail/home/message")
+    assert not published.retain
+    payload = published.json()
+    assert payload["subject"] == "Parcel delivered"
+    assert payload["from_address"] == "noreply@dhl.de"
+    assert payload["account"] == "home"
+    await daemon.check("home")  # nothing new: nothing published again
+    assert len(subscriber.on("pop3_mail/home/message")) == 1
+    status = await daemon.account("home")
+    assert status["unread"] == 1
+    assert status["messages"] == 3
+    assert status["newest"][0]["subject"] == "Parcel delivered"
+    assert status["outbox_size"] == 0
+
+    # SIGTERM: clean exit within 10 s, availability goes offline (said, not by the will).
+    started = time.monotonic()
+    daemon.signal(signal.SIGTERM)
+    assert daemon.wait(timeout=15) == 0
+    assert time.monotonic() - started < 10
+    await eventually(lambda: last(subscriber, "pop3_mail/status") == b"offline")
+    assert "Traceback" not in daemon.output()
+    assert mail_user.password not in daemon.output()
+
+    # Restart with the same state: old mail is not announced again; new mail is, once.
+    restarted = await DaemonProcess(config, web_port, tmp_path / "daemon2.log").start()
+    daemons.append(restarted)
+    await restarted.polled("home")
+    await eventually(lambda: last(subscriber, "pop3_mail/status") == b"online")
+    assert len(subscriber.on("pop3_mail/home/message")) == 1
+    mail_user.deliver(mail("After restart"))
+    await restarted.check("home")
+    await eventually(lambda: len(subscriber.on("pop3_mail/home/message")) == 2)
+    assert subscriber.on("pop3_mail/home/message")[-1].json()["subject"] == "After restart"
+
+    # SIGKILL: nobody says goodbye; the broker publishes the last will (keepalive 5 s).
+    subscriber.messages.clear()
+    restarted.signal(signal.SIGKILL)
+    restarted.wait(timeout=10)
+    await eventually(lambda: last(subscriber, "pop3_mail/status") == b"offline", timeout=30)
+    assert await retained_now(mosquitto.port, "pop3_mail/status") == [b"offline"]
+
+
+async def test_removed_account_loses_its_entities(
+    tmp_path: Path,
+    dovecot: DovecotServer,
+    mosquitto: MosquittoBroker,
+    daemons: list[DaemonProcess],
+) -> None:
+    home, work = dovecot.add_user(), settled_user(dovecot)
+    web_port = new_web_port()
+    both = [account("home", dovecot, home), account("work", dovecot, work)]
+    config = write_config(tmp_path, both, mqtt_port=mosquitto.port, web_port=web_port)
+    first = await DaemonProcess(config, web_port, tmp_path / "first.log").start()
+    daemons.append(first)
+    await first.polled("work")
+    work_config = "homeassistant/device/pop3_mail_mqtt_work/config"
+    (retained,) = await retained_now(mosquitto.port, work_config)
+    assert retained.startswith(b"{")
+    first.signal(signal.SIGTERM)
+    assert first.wait(timeout=15) == 0
+
+    config = write_config(tmp_path, both[:1], mqtt_port=mosquitto.port, web_port=web_port)
+    second = await DaemonProcess(config, web_port, tmp_path / "second.log").start()
+    daemons.append(second)
+    await second.polled("home")
+
+    deadline = time.monotonic() + 20
+    while await retained_now(mosquitto.port, work_config) or await retained_now(
+        mosquitto.port, "pop3_mail/work/unread"
+    ):
+        assert time.monotonic() < deadline, second.output()
+    assert await retained_now(mosquitto.port, CONFIG_TOPIC)  # home stays
+    registry = json.loads((tmp_path / "state" / "mqtt_published.json").read_text())
+    assert set(registry["accounts"]) == {"home"}
+
+
+async def test_home_assistant_birth_republishes_discovery(
+    tmp_path: Path,
+    dovecot: DovecotServer,
+    mail_user: MailUser,
+    mosquitto: MosquittoBroker,
+    subscriber: Subscriber,
+    daemons: list[DaemonProcess],
+) -> None:
+    web_port = new_web_port()
+    config = write_config(
+        tmp_path, [account("home", dovecot, mail_user)], mqtt_port=mosquitto.port, web_port=web_port
+    )
+    daemon = await DaemonProcess(config, web_port, tmp_path / "daemon.log").start()
+    daemons.append(daemon)
+    await daemon.polled("home")
+    await eventually(lambda: last(subscriber, "pop3_mail/home/status") == b"ok")
+    before = len(subscriber.on(CONFIG_TOPIC))
+
+    publish.single("homeassistant/status", "online", hostname="127.0.0.1", port=mosquitto.port)
+    await eventually(lambda: len(subscriber.on(CONFIG_TOPIC)) > before, timeout=20)
+    await eventually(lambda: len(subscriber.on("pop3_mail/home/unread")) >= 2, timeout=20)
+
+
+async def test_stop_rule_and_publish_messages_switch(
+    tmp_path: Path,
+    dovecot: DovecotServer,
+    mail_user: MailUser,
+    mosquitto: MosquittoBroker,
+    subscriber: Subscriber,
+    daemons: list[DaemonProcess],
+) -> None:
+    """A matching rule with ``stop: true`` keeps a message off the default topic."""
+    web_port = new_web_port()
+    rules = [
+        {
+            "name": "parcels",
+            "match": {"from": "dhl.de"},
+            "actions": [{"mqtt": {"topic": "home/parcels"}}, {"mark_read": True}],
+            "stop": True,
+        }
+    ]
+    config = write_config(
+        tmp_path,
+        [account("home", dovecot, mail_user)],
+        mqtt_port=mosquitto.port,
+        web_port=web_port,
+        rules=rules,
+    )
+    probe = Subscriber(mosquitto.port, ["home/#"]).start()
+    try:
+        daemon = await DaemonProcess(config, web_port, tmp_path / "daemon.log").start()
+        daemons.append(daemon)
+        await daemon.polled("home")
+        mail_user.deliver(mail("Your parcel", sender="DHL <noreply@dhl.de>"))
+        mail_user.deliver(mail("Lunch?"))
+        await daemon.check("home")
+        await eventually(lambda: len(subscriber.on("pop3_mail/home/message")) == 1)
+        await eventually(lambda: len(probe.on("home/parcels")) == 1)
+        assert probe.on("home/parcels")[0].json()["subject"] == "Your parcel"
+        assert subscriber.on("pop3_mail/home/message")[0].json()["subject"] == "Lunch?"
+        # mark_read: only "Lunch?" counts as unread.
+        await eventually(lambda: last(subscriber, "pop3_mail/home/unread") == b"1")
+    finally:
+        probe.stop()
+
+
+async def test_sigterm_during_a_stuck_poll_exits_within_10_s(
+    tmp_path: Path,
+    mosquitto: MosquittoBroker,
+    subscriber: Subscriber,
+    daemons: list[DaemonProcess],
+) -> None:
+    """A server that accepts and then says nothing: the poll hangs until the shutdown aborts it."""
+    held: list[asyncio.StreamWriter] = []
+
+    async def hold(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        held.append(writer)  # never greets
+
+    server = await asyncio.start_server(hold, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    stuck = {
+        "name": "stuck",
+        "host": "127.0.0.1",
+        "port": port,
+        "security": "plain",
+        "allow_insecure": True,
+        "username": "someone",
+        "password": "never-sent",
+        "timeout": 120,
+    }
+    web_port = new_web_port()
+    config = write_config(tmp_path, [stuck], mqtt_port=mosquitto.port, web_port=web_port)
+    try:
+        daemon = await DaemonProcess(config, web_port, tmp_path / "daemon.log").start()
+        daemons.append(daemon)
+        await eventually(lambda: bool(held))
+        assert (await daemon.account("stuck"))["polling"] is True
+        started = time.monotonic()
+        daemon.signal(signal.SIGTERM)
+        assert daemon.wait(timeout=15) == 0
+        assert time.monotonic() - started < 10
+        await eventually(lambda: last(subscriber, "pop3_mail/status") == b"offline")
+        assert "poll still running at shutdown" in daemon.output()
+        assert "never-sent" not in daemon.output()
+    finally:
+        for writer in held:
+            writer.close()
+        server.close()
+        await server.wait_closed()
