@@ -2,13 +2,45 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
 import pytest
 
-from tests.daemon.helpers import settled_user
+from tests.daemon.helpers import DaemonProcess, new_web_port, settled_user, write_config
 from tests.support.dovecot import DovecotServer, MailUser
+from tests.support.mosquitto import MosquittoBroker
+
+Launch = Callable[..., Awaitable[DaemonProcess]]
 
 
 @pytest.fixture
 def mail_user(dovecot_server: DovecotServer) -> MailUser:
     """A fresh mailbox, ready for the first login."""
     return settled_user(dovecot_server)
+
+
+@pytest.fixture
+def launch(tmp_path: Path, mosquitto: MosquittoBroker) -> Iterator[Launch]:
+    """Start ``pop3-mail run`` for some accounts (``launch(accounts, log=..., **config)``).
+
+    Every launch of a test writes the same configuration file and state directory (so a second
+    launch is a restart) and uses the same web port. Processes are killed at the end.
+    """
+    started: list[DaemonProcess] = []
+    web_port = new_web_port()
+
+    async def start(
+        accounts: list[dict[str, Any]], *, log: str = "daemon.log", **extra: Any
+    ) -> DaemonProcess:
+        config = write_config(
+            tmp_path, accounts, mqtt_port=mosquitto.port, web_port=web_port, **extra
+        )
+        daemon = DaemonProcess(config, web_port, tmp_path / log)
+        started.append(daemon)
+        return await daemon.start()
+
+    yield start
+    for daemon in started:
+        daemon.stop()

@@ -12,15 +12,8 @@ from pathlib import Path
 import paho.mqtt.publish as publish
 import pytest
 
-from tests.daemon.helpers import (
-    DaemonProcess,
-    account,
-    eventually,
-    mail,
-    new_web_port,
-    settled_user,
-    write_config,
-)
+from tests.daemon.conftest import Launch
+from tests.daemon.helpers import account, eventually, mail, settled_user
 from tests.engine.dispatch.helpers import Subscriber
 from tests.support.dovecot import DovecotServer, MailUser
 from tests.support.mosquitto import MosquittoBroker
@@ -28,15 +21,6 @@ from tests.support.mosquitto import MosquittoBroker
 pytestmark = [pytest.mark.dovecot, pytest.mark.mosquitto]
 
 CONFIG_TOPIC = "homeassistant/device/pop3_mail_mqtt_home/config"
-
-
-@pytest.fixture
-def daemons() -> Iterator[list[DaemonProcess]]:
-    """Daemon processes started by a test; killed at the end whatever happened."""
-    started: list[DaemonProcess] = []
-    yield started
-    for daemon in started:
-        daemon.stop()
 
 
 @pytest.fixture
@@ -67,16 +51,11 @@ async def test_discovery_states_messages_shutdown_and_restart(
     mail_user: MailUser,
     mosquitto: MosquittoBroker,
     subscriber: Subscriber,
-    daemons: list[DaemonProcess],
+    launch: Launch,
 ) -> None:
     mail_user.deliver(mail("Old one"))
     mail_user.deliver(mail("Old two"))
-    web_port = new_web_port()
-    config = write_config(
-        tmp_path, [account("home", dovecot, mail_user)], mqtt_port=mosquitto.port, web_port=web_port
-    )
-    daemon = await DaemonProcess(config, web_port, tmp_path / "daemon.log").start()
-    daemons.append(daemon)
+    daemon = await launch([account("home", dovecot, mail_user)])
 
     # Discovery: one device, retained, with every component.
     await eventually(lambda: bool(subscriber.on(CONFIG_TOPIC)))
@@ -150,8 +129,7 @@ async def test_discovery_states_messages_shutdown_and_restart(
     assert mail_user.password not in daemon.output()
 
     # Restart with the same state: old mail is not announced again; new mail is, once.
-    restarted = await DaemonProcess(config, web_port, tmp_path / "daemon2.log").start()
-    daemons.append(restarted)
+    restarted = await launch([account("home", dovecot, mail_user)], log="daemon2.log")
     await restarted.polled("home")
     await eventually(lambda: last(subscriber, "pop3_mail/status") == b"online")
     assert len(subscriber.on("pop3_mail/home/message")) == 1
@@ -172,14 +150,11 @@ async def test_removed_account_loses_its_entities(
     tmp_path: Path,
     dovecot: DovecotServer,
     mosquitto: MosquittoBroker,
-    daemons: list[DaemonProcess],
+    launch: Launch,
 ) -> None:
     home, work = dovecot.add_user(), settled_user(dovecot)
-    web_port = new_web_port()
     both = [account("home", dovecot, home), account("work", dovecot, work)]
-    config = write_config(tmp_path, both, mqtt_port=mosquitto.port, web_port=web_port)
-    first = await DaemonProcess(config, web_port, tmp_path / "first.log").start()
-    daemons.append(first)
+    first = await launch(both, log="first.log")
     await first.polled("work")
     work_config = "homeassistant/device/pop3_mail_mqtt_work/config"
     (retained,) = await retained_now(mosquitto.port, work_config)
@@ -187,9 +162,7 @@ async def test_removed_account_loses_its_entities(
     first.signal(signal.SIGTERM)
     assert first.wait(timeout=15) == 0
 
-    config = write_config(tmp_path, both[:1], mqtt_port=mosquitto.port, web_port=web_port)
-    second = await DaemonProcess(config, web_port, tmp_path / "second.log").start()
-    daemons.append(second)
+    second = await launch(both[:1], log="second.log")
     await second.polled("home")
 
     deadline = time.monotonic() + 20
@@ -208,14 +181,9 @@ async def test_home_assistant_birth_republishes_discovery(
     mail_user: MailUser,
     mosquitto: MosquittoBroker,
     subscriber: Subscriber,
-    daemons: list[DaemonProcess],
+    launch: Launch,
 ) -> None:
-    web_port = new_web_port()
-    config = write_config(
-        tmp_path, [account("home", dovecot, mail_user)], mqtt_port=mosquitto.port, web_port=web_port
-    )
-    daemon = await DaemonProcess(config, web_port, tmp_path / "daemon.log").start()
-    daemons.append(daemon)
+    daemon = await launch([account("home", dovecot, mail_user)])
     await daemon.polled("home")
     await eventually(lambda: last(subscriber, "pop3_mail/home/status") == b"ok")
     before = len(subscriber.on(CONFIG_TOPIC))
@@ -231,10 +199,9 @@ async def test_stop_rule_and_publish_messages_switch(
     mail_user: MailUser,
     mosquitto: MosquittoBroker,
     subscriber: Subscriber,
-    daemons: list[DaemonProcess],
+    launch: Launch,
 ) -> None:
     """A matching rule with ``stop: true`` keeps a message off the default topic."""
-    web_port = new_web_port()
     rules = [
         {
             "name": "parcels",
@@ -243,17 +210,9 @@ async def test_stop_rule_and_publish_messages_switch(
             "stop": True,
         }
     ]
-    config = write_config(
-        tmp_path,
-        [account("home", dovecot, mail_user)],
-        mqtt_port=mosquitto.port,
-        web_port=web_port,
-        rules=rules,
-    )
     probe = Subscriber(mosquitto.port, ["home/#"]).start()
     try:
-        daemon = await DaemonProcess(config, web_port, tmp_path / "daemon.log").start()
-        daemons.append(daemon)
+        daemon = await launch([account("home", dovecot, mail_user)], rules=rules)
         await daemon.polled("home")
         mail_user.deliver(mail("Your parcel", sender="DHL <noreply@dhl.de>"))
         mail_user.deliver(mail("Lunch?"))
@@ -272,7 +231,7 @@ async def test_sigterm_during_a_stuck_poll_exits_within_10_s(
     tmp_path: Path,
     mosquitto: MosquittoBroker,
     subscriber: Subscriber,
-    daemons: list[DaemonProcess],
+    launch: Launch,
 ) -> None:
     """A server that accepts and then says nothing: the poll hangs until the shutdown aborts it."""
     held: list[asyncio.StreamWriter] = []
@@ -292,11 +251,8 @@ async def test_sigterm_during_a_stuck_poll_exits_within_10_s(
         "password": "never-sent",
         "timeout": 120,
     }
-    web_port = new_web_port()
-    config = write_config(tmp_path, [stuck], mqtt_port=mosquitto.port, web_port=web_port)
     try:
-        daemon = await DaemonProcess(config, web_port, tmp_path / "daemon.log").start()
-        daemons.append(daemon)
+        daemon = await launch([stuck])
         await eventually(lambda: bool(held))
         assert (await daemon.account("stuck"))["polling"] is True
         started = time.monotonic()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import signal
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -27,27 +27,13 @@ from pop3_mail.daemon.discovery import (
 )
 from pop3_mail.dispatch.payload import message_payload
 
-from tests.daemon.helpers import (
-    DaemonProcess,
-    account,
-    eventually,
-    mail,
-    new_web_port,
-    write_config,
-)
+from tests.daemon.conftest import Launch
+from tests.daemon.helpers import account, eventually, mail
 from tests.engine.dispatch.helpers import make_summary
 from tests.support.dovecot import DovecotServer, MailUser
 from tests.support.mosquitto import MosquittoBroker
 
 pytestmark = [pytest.mark.dovecot, pytest.mark.mosquitto]
-
-
-@pytest.fixture
-def daemons() -> Iterator[list[DaemonProcess]]:
-    started: list[DaemonProcess] = []
-    yield started
-    for daemon in started:
-        daemon.stop()
 
 
 @pytest.fixture
@@ -88,15 +74,10 @@ async def test_mailbox_appears_in_home_assistant(
     dovecot: DovecotServer,
     mail_user: MailUser,
     mosquitto: MosquittoBroker,
-    daemons: list[DaemonProcess],
+    launch: Launch,
 ) -> None:
     mail_user.deliver(mail("Old news"))
-    web_port = new_web_port()
-    config = write_config(
-        tmp_path, [account("home", dovecot, mail_user)], mqtt_port=mosquitto.port, web_port=web_port
-    )
-    daemon = await DaemonProcess(config, web_port, tmp_path / "daemon.log").start()
-    daemons.append(daemon)
+    daemon = await launch([account("home", dovecot, mail_user)])
     await daemon.polled("home")
 
     def state(unique_id: str, domain: str = "sensor") -> Any:
