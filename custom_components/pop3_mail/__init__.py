@@ -12,7 +12,7 @@ from homeassistant.helpers.typing import ConfigType
 
 from .connection import async_get_ssl_context, settings_from_data
 from .const import DOMAIN
-from .coordinator import Pop3MailConfigEntry, Pop3MailCoordinator
+from .coordinator import Pop3MailConfigEntry, Pop3MailCoordinator, now_timestamp
 from .engine.errors import ConfigError
 from .engine.mailbox import Mailbox
 from .issues import async_clear_issues
@@ -48,6 +48,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: Pop3MailConfigEntry) -> 
         EntryStore(hass, entry.entry_id, SEEN_STORE),
         poll_options(entry.options),
         ssl_context=ssl_context,
+        clock=now_timestamp,
     )
     coordinator = Pop3MailCoordinator(
         hass, entry, mailbox, scan_interval=scan_interval(entry.options)

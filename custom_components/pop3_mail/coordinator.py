@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import timedelta
@@ -18,6 +17,7 @@ from homeassistant.exceptions import (
 )
 from homeassistant.helpers.start import async_at_started
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.util import dt as dt_util
 
 from . import issues
 from .connection import error_key
@@ -44,6 +44,11 @@ from .mail_data import event_data
 type Pop3MailConfigEntry = ConfigEntry[Pop3MailCoordinator]
 type MailListener = Callable[[MailSummary], None]
 type NewMailHandler = Callable[[PollResult], Awaitable[None]]
+
+
+def now_timestamp() -> float:
+    """Home Assistant's clock, for the engine too: one notion of time (and one to fake in tests)."""
+    return dt_util.utcnow().timestamp()
 
 
 class AnnouncementDeferred(Exception):  # noqa: N818 - a signal, not an error
@@ -99,7 +104,7 @@ class Pop3MailCoordinator(DataUpdateCoordinator[PollResult]):
     # Polling
 
     async def _async_update_data(self) -> PollResult:
-        self._last_attempt = time.time()
+        self._last_attempt = now_timestamp()
         try:
             result = await self.mailbox.poll(on_new=self._announce, wants_full=self.wants_full)
         except AnnouncementDeferred as deferred:
@@ -189,7 +194,7 @@ class Pop3MailCoordinator(DataUpdateCoordinator[PollResult]):
         login_delay = self.mailbox.login_delay
         if not login_delay or self._last_attempt is None:
             return 0.0
-        return max(self._last_attempt + login_delay - time.time(), 0.0)
+        return max(self._last_attempt + login_delay - now_timestamp(), 0.0)
 
     # Announcing new mail
 
@@ -227,8 +232,8 @@ class Pop3MailCoordinator(DataUpdateCoordinator[PollResult]):
         @callback
         def _started(_hass: HomeAssistant) -> None:
             self._waiting_for_start = False
-            wait = self.login_wait()
-            self.update_interval = timedelta(seconds=math.ceil(wait) + 1 if wait else 0)
+            # A zero interval would mean "never" to the base class: at least one second.
+            self.update_interval = timedelta(seconds=math.ceil(self.login_wait()) + 1)
             self._schedule_refresh()
 
         self.config_entry.async_on_unload(async_at_started(self.hass, _started))

@@ -7,14 +7,15 @@ is flagged with ``truncated``, so every message still produces its event.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from homeassistant.helpers.json import json_bytes
 
 from .engine.mail.model import SUMMARY_SCHEMA_VERSION, MailSummary
 
-_TRIM_ORDER = ("snippet", "to", "cc", "attachments", "problems", "subject", "from_name")
-"""Fields shortened, in this order, until the data fits."""
+_TRIM_ORDER = ("snippet", "cc", "to", "attachments", "problems", "subject", "from_name")
+"""Fields shortened, in this order, until the data fits (the least useful first)."""
 
 
 def summary_data(summary: MailSummary, account: str) -> dict[str, Any]:
@@ -57,13 +58,15 @@ def _size(data: dict[str, Any]) -> int:
 
 
 def _shrink_text(data: dict[str, Any], key: str, text: str, budget: int) -> str:
-    # Each pass removes at least the excess in characters; escapes and multi-byte characters
-    # can leave some excess, hence the loop (it ends: the text gets shorter every pass).
+    # Cut by the text's average JSON bytes per character; escapes and multi-byte characters
+    # are uneven, hence the loop (it ends: the text gets shorter on every pass).
     while text:
         excess = _size({**data, key: text}) - budget
         if excess <= 0:
             break
-        text = text[: max(len(text) - excess - 1, 0)] + "…" if len(text) > excess + 1 else ""
+        bytes_per_char = max(len(json_bytes(text)) / len(text), 1.0)
+        keep = len(text) - math.ceil(excess / bytes_per_char) - 1  # room for the ellipsis
+        text = text[:keep] + "…" if keep > 0 else ""
     return text
 
 

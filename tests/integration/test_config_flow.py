@@ -1,0 +1,526 @@
+"""Every path of the config, reauth, reconfigure and options flows."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+from unittest.mock import PropertyMock, patch
+
+import pytest
+import voluptuous as vol
+from homeassistant.config_entries import (
+    SOURCE_USER,
+    ConfigEntry,
+    ConfigEntryState,
+    ConfigFlowResult,
+)
+from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT, CONF_USERNAME, CONF_VERIFY_SSL
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events  # type: ignore[import-untyped]
+
+from custom_components.pop3_mail.const import (
+    CONF_CAFILE,
+    CONF_COUNT_EXISTING_AS_UNREAD,
+    CONF_INSECURE_CONFIRMED,
+    CONF_MAX_NEW_PER_POLL,
+    CONF_SCAN_INTERVAL,
+    CONF_SECURITY,
+    CONF_SNIPPET_LENGTH,
+    DOMAIN,
+    EVENT_RECEIVED,
+)
+from custom_components.pop3_mail.engine.errors import (
+    AuthError,
+    LoginDelayError,
+    MailboxInUseError,
+    PermanentServerError,
+    Pop3TimeoutError,
+    TransientServerError,
+)
+from custom_components.pop3_mail.engine.mailbox import Mailbox
+from tests.integration.conftest import advance, make_message
+from tests.support.dovecot import DovecotServer, MailUser
+from tests.support.ports import free_port
+
+TRY_LOGIN = "custom_components.pop3_mail.config_flow.async_try_login"
+SETUP_ENTRY = "custom_components.pop3_mail.async_setup_entry"
+
+
+def user_input(dovecot: DovecotServer, mail_user: MailUser, **changes: Any) -> dict[str, Any]:
+    """What a user types for the fixture mailbox (implicit TLS, test CA)."""
+    values: dict[str, Any] = {
+        CONF_HOST: dovecot.host,
+        CONF_SECURITY: "ssl",
+        CONF_PORT: dovecot.pop3s_port,
+        CONF_VERIFY_SSL: True,
+        CONF_CAFILE: dovecot.cafile,
+        CONF_USERNAME: mail_user.username,
+        CONF_PASSWORD: mail_user.password,
+    }
+    values.update(changes)
+    return {key: value for key, value in values.items() if value is not None}
+
+
+def server_fields(
+    dovecot: DovecotServer,
+    security: str,
+    port: int,
+    *,
+    verify: bool = True,
+    cafile: str | None = None,
+) -> dict[str, Any]:
+    """The reconfigure step's fields."""
+    fields: dict[str, Any] = {
+        CONF_HOST: dovecot.host,
+        CONF_SECURITY: security,
+        CONF_PORT: port,
+        CONF_VERIFY_SSL: verify,
+    }
+    if cafile is not None:
+        fields[CONF_CAFILE] = cafile
+    return fields
+
+
+def schema_of(result: ConfigFlowResult) -> vol.Schema:
+    schema = result["data_schema"]
+    assert schema is not None
+    return schema
+
+
+def placeholders(result: ConfigFlowResult) -> Mapping[str, str]:
+    values = result["description_placeholders"]
+    assert values is not None
+    return values
+
+
+def entry_state(entry: ConfigEntry) -> ConfigEntryState:
+    return entry.state
+
+
+async def start_user_flow(hass: HomeAssistant, *, advanced: bool = True) -> ConfigFlowResult:
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER, "show_advanced_options": advanced}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "user"
+    assert result["errors"] == {}
+    return result
+
+
+async def test_user_flow_creates_an_entry(
+    hass: HomeAssistant, dovecot: DovecotServer, mail_user: MailUser
+) -> None:
+    result = await start_user_flow(hass)
+    assert CONF_CAFILE in schema_of(result).schema
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        user_input(dovecot, mail_user, **{CONF_HOST: f" {dovecot.host} "}),
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == f"{mail_user.username}@{dovecot.host}"
+    assert result["data"] == user_input(dovecot, mail_user)
+    entry = result["result"]
+    assert entry.unique_id == f"{mail_user.username}@127.0.0.1:{dovecot.pop3s_port}"
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+
+
+async def test_user_flow_without_advanced_mode_has_no_ca_field(hass: HomeAssistant) -> None:
+    result = await start_user_flow(hass, advanced=False)
+    assert CONF_CAFILE not in schema_of(result).schema
+
+
+async def test_email_username_is_the_title(hass: HomeAssistant, dovecot: DovecotServer) -> None:
+    user = dovecot.add_user("carol@example.com")
+    result = await start_user_flow(hass)
+    with patch(TRY_LOGIN), patch(SETUP_ENTRY, return_value=True):
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], user_input(dovecot, user)
+        )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "carol@example.com"
+
+
+async def test_port_defaults_to_the_security_mode(
+    hass: HomeAssistant, dovecot: DovecotServer, mail_user: MailUser
+) -> None:
+    result = await start_user_flow(hass)
+    with patch(TRY_LOGIN) as try_login, patch(SETUP_ENTRY, return_value=True):
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], user_input(dovecot, mail_user, **{CONF_PORT: None})
+        )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][CONF_PORT] == 995
+    assert try_login.call_args.args[1].effective_port == 995
+
+
+async def test_starttls_without_verification(
+    hass: HomeAssistant, dovecot: DovecotServer, mail_user: MailUser
+) -> None:
+    result = await start_user_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        user_input(
+            dovecot,
+            mail_user,
+            **{
+                CONF_SECURITY: "starttls",
+                CONF_PORT: dovecot.pop3_port,
+                CONF_VERIFY_SSL: False,
+                CONF_CAFILE: " ",
+            },
+        ),
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert CONF_CAFILE not in result["data"]
+    assert result["data"][CONF_SECURITY] == "starttls"
+
+
+@pytest.mark.parametrize(
+    ("changes", "error"),
+    [
+        ({CONF_PASSWORD: "wrong"}, "invalid_auth"),
+        ({CONF_PORT: "closed"}, "cannot_connect"),
+        ({CONF_CAFILE: None}, "ssl_error"),  # the test CA is not in the system store
+        ({CONF_VERIFY_SSL: False}, "invalid_settings"),  # a CA file but no verification
+        ({CONF_CAFILE: "/nonexistent/ca.pem"}, "invalid_settings"),
+    ],
+)
+async def test_user_flow_errors_then_recovers(
+    hass: HomeAssistant,
+    dovecot: DovecotServer,
+    mail_user: MailUser,
+    changes: dict[str, Any],
+    error: str,
+) -> None:
+    if changes.get(CONF_PORT) == "closed":
+        changes = {CONF_PORT: free_port()}
+    result = await start_user_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], user_input(dovecot, mail_user, **changes)
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": error}
+    if error != "invalid_auth":
+        assert placeholders(result)["error"]
+    # The password is never sent back to the browser.
+    password_key = next(key for key in schema_of(result).schema if key == CONF_PASSWORD)
+    assert not (password_key.description or {}).get("suggested_value")
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], user_input(dovecot, mail_user)
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+@pytest.mark.parametrize(
+    ("exception", "error"),
+    [
+        (Pop3TimeoutError("the server did not answer within 15 s"), "timeout"),
+        (MailboxInUseError("[IN-USE] locked", response_code="IN-USE"), "in_use"),
+        (LoginDelayError("[LOGIN-DELAY] wait", retry_after=300), "try_later"),
+        (TransientServerError("[SYS/TEMP] later", response_code="SYS/TEMP"), "try_later"),
+        (PermanentServerError("[SYS/PERM] POP disabled", response_code="SYS/PERM"), "pop_disabled"),
+        (RuntimeError("bug"), "unknown"),
+    ],
+)
+async def test_user_flow_server_faults(
+    hass: HomeAssistant,
+    dovecot: DovecotServer,
+    mail_user: MailUser,
+    exception: Exception,
+    error: str,
+) -> None:
+    result = await start_user_flow(hass)
+    with patch(TRY_LOGIN, side_effect=exception):
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], user_input(dovecot, mail_user)
+        )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": error}
+
+
+async def test_plain_needs_a_confirmation(
+    hass: HomeAssistant, dovecot: DovecotServer, mail_user: MailUser
+) -> None:
+    result = await start_user_flow(hass)
+    plain = user_input(
+        dovecot,
+        mail_user,
+        **{CONF_SECURITY: "plain", CONF_PORT: dovecot.pop3_port, CONF_CAFILE: None},
+    )
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], plain)
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "insecure"
+    assert result["description_placeholders"] == {"host": dovecot.host}
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_INSECURE_CONFIRMED: False}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "insecure"
+    assert result["errors"] == {CONF_INSECURE_CONFIRMED: "insecure_not_confirmed"}
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_INSECURE_CONFIRMED: True}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][CONF_INSECURE_CONFIRMED] is True
+    assert result["data"][CONF_SECURITY] == "plain"
+
+
+async def test_plain_confirmed_then_login_fails(
+    hass: HomeAssistant, dovecot: DovecotServer, mail_user: MailUser
+) -> None:
+    result = await start_user_flow(hass)
+    plain = user_input(
+        dovecot,
+        mail_user,
+        **{CONF_SECURITY: "plain", CONF_PORT: free_port(), CONF_CAFILE: None},
+    )
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], plain)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_INSECURE_CONFIRMED: True}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "user"
+    assert result["errors"] == {"base": "cannot_connect"}
+
+    # Corrected settings are confirmed again before the password is sent in clear text.
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {**plain, CONF_PORT: dovecot.pop3_port}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "insecure"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_INSECURE_CONFIRMED: True}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+async def test_second_add_is_aborted(
+    hass: HomeAssistant,
+    dovecot: DovecotServer,
+    mail_user: MailUser,
+    make_entry: Callable[..., MockConfigEntry],
+) -> None:
+    make_entry()
+    result = await start_user_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], user_input(dovecot, mail_user, **{CONF_HOST: "127.0.0.1"})
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+
+
+async def test_reauth(
+    hass: HomeAssistant,
+    dovecot: DovecotServer,
+    mail_user: MailUser,
+    entry_data: dict[str, Any],
+    make_entry: Callable[..., MockConfigEntry],
+) -> None:
+    entry = make_entry({**entry_data, CONF_PASSWORD: "old password"})
+    assert not await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.SETUP_ERROR
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert len(flows) == 1
+    assert flows[0]["context"]["source"] == "reauth"
+    result = await hass.config_entries.flow.async_configure(flows[0]["flow_id"])
+    assert result["step_id"] == "reauth_confirm"
+    assert placeholders(result)[CONF_USERNAME] == mail_user.username
+
+    # (Dovecot delays every failed login more than the last: fake this one.)
+    with patch(TRY_LOGIN, side_effect=AuthError("[AUTH] Authentication failed.")):
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {CONF_PASSWORD: "still wrong"}
+        )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "invalid_auth"}
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_PASSWORD: mail_user.password}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reauth_successful"
+    assert entry.data[CONF_PASSWORD] == mail_user.password
+    await hass.async_block_till_done()
+    assert entry_state(entry) is ConfigEntryState.LOADED
+
+
+async def test_reconfigure_keeps_the_state(
+    hass: HomeAssistant,
+    dovecot: DovecotServer,
+    mail_user: MailUser,
+    loaded_entry: MockConfigEntry,
+) -> None:
+    events = async_capture_events(hass, EVENT_RECEIVED)
+    mail_user.deliver(make_message("Announced before the change"))
+    await advance(hass, 300)
+    assert len(events) == 1
+
+    result = await loaded_entry.start_reconfigure_flow(hass, show_advanced_options=True)
+    assert result["step_id"] == "reconfigure"
+    # Switch from implicit TLS to STARTTLS on the other port: the same maildrop.
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        server_fields(dovecot, "starttls", dovecot.pop3_port, cafile=dovecot.cafile),
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    await hass.async_block_till_done()
+    assert loaded_entry.state is ConfigEntryState.LOADED
+    assert loaded_entry.data[CONF_SECURITY] == "starttls"
+    assert loaded_entry.data[CONF_PASSWORD] == mail_user.password
+    assert loaded_entry.unique_id == f"{mail_user.username}@127.0.0.1:{dovecot.pop3_port}"
+    assert loaded_entry.title == mail_user.username  # a title the user chose is kept
+    # The reconfigured entry knows what was announced: no second event, still unread.
+    assert len(events) == 1
+    assert loaded_entry.runtime_data.data.unread == 1
+
+
+async def test_reconfigure_updates_a_generated_title_and_keeps_the_ca_file(
+    hass: HomeAssistant,
+    dovecot: DovecotServer,
+    mail_user: MailUser,
+    entry_data: dict[str, Any],
+) -> None:
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title=f"{mail_user.username}@{dovecot.host}",
+        unique_id="old",
+        data={**entry_data, CONF_HOST: "old.example.com"},
+    )
+    entry.add_to_hass(hass)
+    result = await entry.start_reconfigure_flow(hass, show_advanced_options=False)
+    assert CONF_CAFILE not in schema_of(result).schema
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        server_fields(dovecot, "ssl", dovecot.pop3s_port),
+    )
+    assert result["reason"] == "reconfigure_successful"
+    assert entry.data[CONF_CAFILE] == dovecot.cafile
+    assert entry.title == f"{mail_user.username}@{dovecot.host}"
+    await hass.async_block_till_done()
+
+
+async def test_reconfigure_same_server_other_verification(
+    hass: HomeAssistant, dovecot: DovecotServer, loaded_entry: MockConfigEntry
+) -> None:
+    unique_id = loaded_entry.unique_id
+    result = await loaded_entry.start_reconfigure_flow(hass, show_advanced_options=True)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        server_fields(dovecot, "ssl", dovecot.pop3s_port, verify=False),
+    )
+    assert result["reason"] == "reconfigure_successful"
+    assert loaded_entry.unique_id == unique_id
+    assert loaded_entry.data[CONF_VERIFY_SSL] is False
+    assert CONF_CAFILE not in loaded_entry.data
+    await hass.async_block_till_done()
+
+
+async def test_reconfigure_to_plain_and_errors(
+    hass: HomeAssistant,
+    dovecot: DovecotServer,
+    mail_user: MailUser,
+    loaded_entry: MockConfigEntry,
+) -> None:
+    result = await loaded_entry.start_reconfigure_flow(hass, show_advanced_options=True)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        server_fields(dovecot, "plain", free_port()),
+    )
+    assert result["step_id"] == "insecure"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_INSECURE_CONFIRMED: True}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "reconfigure"
+    assert result["errors"] == {"base": "cannot_connect"}
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        server_fields(dovecot, "plain", dovecot.pop3_port),
+    )
+    assert result["step_id"] == "insecure"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_INSECURE_CONFIRMED: True}
+    )
+    assert result["reason"] == "reconfigure_successful"
+    assert loaded_entry.data[CONF_SECURITY] == "plain"
+    assert CONF_CAFILE not in loaded_entry.data
+    await hass.async_block_till_done()
+    assert loaded_entry.state is ConfigEntryState.LOADED
+
+
+async def test_reconfigure_onto_another_entry_is_aborted(
+    hass: HomeAssistant,
+    dovecot: DovecotServer,
+    mail_user: MailUser,
+    entry_data: dict[str, Any],
+    make_entry: Callable[..., MockConfigEntry],
+) -> None:
+    make_entry()
+    other = make_entry({**entry_data, CONF_PORT: dovecot.pop3_port, CONF_SECURITY: "starttls"})
+    result = await other.start_reconfigure_flow(hass, show_advanced_options=True)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        server_fields(dovecot, "ssl", dovecot.pop3s_port, cafile=dovecot.cafile),
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+
+
+async def test_options_flow(hass: HomeAssistant, loaded_entry: MockConfigEntry) -> None:
+    coordinator = loaded_entry.runtime_data
+    result = await hass.config_entries.options.async_init(loaded_entry.entry_id)
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "init"
+    assert result["description_placeholders"] == {"login_delay": "0"}
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {
+            CONF_SCAN_INTERVAL: 60,
+            CONF_COUNT_EXISTING_AS_UNREAD: True,
+            CONF_SNIPPET_LENGTH: 50,
+            CONF_MAX_NEW_PER_POLL: 5,
+        },
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert loaded_entry.options == {
+        CONF_SCAN_INTERVAL: 60,
+        CONF_COUNT_EXISTING_AS_UNREAD: True,
+        CONF_SNIPPET_LENGTH: 50,
+        CONF_MAX_NEW_PER_POLL: 5,
+    }
+    await hass.async_block_till_done()
+    # The entry was reloaded with the new options.
+    new_coordinator = loaded_entry.runtime_data
+    assert new_coordinator is not coordinator
+    assert new_coordinator.configured_interval == 60
+    assert new_coordinator.mailbox.options.snippet_length == 50
+    assert new_coordinator.mailbox.options.max_new_per_poll == 5
+    assert new_coordinator.mailbox.options.tracking.count_existing_as_unread
+
+
+async def test_options_flow_respects_the_login_delay(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry
+) -> None:
+    with patch.object(Mailbox, "login_delay", new_callable=PropertyMock, return_value=600):
+        result = await hass.config_entries.options.async_init(loaded_entry.entry_id)
+    assert result["description_placeholders"] == {"login_delay": "600"}
+    schema = schema_of(result)({})
+    assert schema[CONF_SCAN_INTERVAL] == 600  # the default moved up to the limit
+    with pytest.raises(vol.Invalid):
+        schema_of(result)({CONF_SCAN_INTERVAL: 300})
+
+
+async def test_options_flow_of_an_entry_that_is_not_loaded(
+    hass: HomeAssistant, make_entry: Callable[..., MockConfigEntry]
+) -> None:
+    entry = make_entry()
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    assert result["description_placeholders"] == {"login_delay": "0"}
