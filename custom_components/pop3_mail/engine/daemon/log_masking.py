@@ -27,13 +27,14 @@ def secret_fragments(secret: str) -> set[str]:
         return fragments
     try:
         parts = urlsplit(secret)
-        candidates = [parts.username, parts.password, *parts.path.split("/")]
+        userinfo, _, hostport = parts.netloc.rpartition("@")
+        candidates = [userinfo, *userinfo.split(":"), *parts.path.split("/")]
         candidates += [value for _, value in parse_qsl(parts.query)]
-        host = parts.hostname
     except ValueError:
         return fragments
-    if host and "." not in host:
-        candidates.append(host)  # tgram://<bot token>/…: a "host" without dots is a token
+    if "." not in hostport:
+        # tgram://<bot token>/…: a "host" without dots is a token, not a name.
+        candidates += [hostport, *hostport.split(":")]
     for candidate in candidates:
         if candidate and len(candidate) >= _MIN_FRAGMENT:
             fragments.update({candidate, unquote(candidate)})
@@ -76,7 +77,7 @@ def configure_logging(
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level.upper())
-    # paho and aiohttp are chatty at debug level and add nothing at info level.
+    # asyncio and aiohttp's access log add nothing but noise below warning level.
     for noisy in ("aiohttp.access", "asyncio"):
         logging.getLogger(noisy).setLevel(max(root.level, logging.WARNING))
     return handler

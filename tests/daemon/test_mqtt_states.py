@@ -1,0 +1,92 @@
+"""Retained states against a real broker that goes away and comes back."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from pop3_mail.daemon.config import build_config
+from pop3_mail.daemon.mqtt_states import MqttStates
+from pop3_mail.daemon.registry import PublishedTopics
+from pop3_mail.daemon.runner import mqtt_client
+from pop3_mail.daemon.status import Health
+from pop3_mail.state_store import JsonFileStore
+
+from tests.daemon.helpers import eventually
+from tests.engine.dispatch.helpers import Subscriber, make_summary
+from tests.support.mosquitto import MosquittoBroker
+
+pytestmark = pytest.mark.mosquitto
+
+
+async def test_states_wait_for_the_broker_and_the_newest_value_wins(
+    tmp_path: Path, mosquitto: MosquittoBroker
+) -> None:
+    config = build_config(
+        {
+            "mqtt": {"host": "127.0.0.1", "port": mosquitto.port, "keepalive": 5},
+            "accounts": [{"name": "home", "host": "pop.example", "username": "u", "password": "p"}],
+        },
+        base_dir=tmp_path,
+    )
+    assert config.mqtt is not None
+    mosquitto.stop()
+    client = mqtt_client(config.mqtt)
+    states = MqttStates(
+        client,
+        config.mqtt,
+        config.accounts,
+        PublishedTopics(JsonFileStore(tmp_path / "published.json")),
+    )
+    await client.start()
+    await states.start()
+    subscriber: Subscriber | None = None
+    try:
+        now = datetime(2026, 5, 1, 10, 0, tzinfo=UTC)
+        latest = make_summary(subject="Newest")
+        states.polled("home", unread=1, messages=5, latest=None, checked_at=now)
+        states.polled("home", unread=2, messages=6, latest=latest, checked_at=now)
+        states.health("home", Health.AUTH_FAILED, "authentication failed", now)
+        await asyncio.sleep(0.2)
+        assert states.pending > 0  # nothing reached the (stopped) broker
+
+        mosquitto.start()
+        await client.wait_connected()
+        await eventually(lambda: states.pending == 0, timeout=30)
+        subscriber = Subscriber(mosquitto.port, ["pop3_mail/#", "homeassistant/#"]).start()
+        await eventually(lambda: len(subscriber.on("pop3_mail/home/error")) == 1)
+        retained = {m.topic: m.payload for m in subscriber.messages if m.retain}
+        assert retained["pop3_mail/home/unread"] == b"2"
+        assert retained["pop3_mail/home/messages"] == b"6"
+        assert json.loads(retained["pop3_mail/home/latest"])["subject"] == "Newest"
+        assert retained["pop3_mail/home/status"] == b"auth_failed"
+        assert json.loads(retained["pop3_mail/home/error"]) == {
+            "error": "authentication failed",
+            "since": "2026-05-01T10:00:00+00:00",
+        }
+        assert retained["pop3_mail/home/last_checked"] == b"2026-05-01T10:00:00+00:00"
+        assert "homeassistant/device/pop3_mail_mqtt_home/config" in retained
+        assert retained["pop3_mail/status"] == b"online"
+    finally:
+        if subscriber is not None:
+            subscriber.stop()
+        await states.stop(1.0)
+        await client.stop()
+
+
+async def test_registry_lists_topics_of_departed_accounts(tmp_path: Path) -> None:
+    registry = PublishedTopics(JsonFileStore(tmp_path / "published.json"))
+    await registry.load()
+    assert registry.stale({"home": ["a/home"]}) == []
+    await registry.save({"home": ["a/home", "cfg/home"], "work": ["a/work", "cfg/work"]})
+    again = PublishedTopics(JsonFileStore(tmp_path / "published.json"))
+    await again.load()
+    assert again.stale({"home": ["a/home", "cfg/home"]}) == ["a/work", "cfg/work"]
+    # Discovery switched off: the config topic of a remaining account goes too.
+    assert again.stale({"home": ["a/home"], "work": ["a/work"]}) == ["cfg/home", "cfg/work"]
+    (tmp_path / "published.json").write_text('{"version": 99}')
+    await again.load()
+    assert again.stale({}) == []
