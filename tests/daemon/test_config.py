@@ -262,6 +262,13 @@ BAD_CONFIGS: list[tuple[str, Mutation, str]] = [
     ),
     ("mqtt-keepalive", set_at("mqtt.keepalive", 1), "mqtt.keepalive: must be between 5"),
     ("web-port", set_at("web.port", 0), "web.port: must be between 1 and 65535"),
+    ("web-not-mapping", set_at("web", 3), "web: expected a mapping (key: value)"),
+    ("mqtt-empty", set_at("mqtt", None), "mqtt: expected a mapping (key: value)"),
+    (
+        "reserved-rule-name",
+        set_at("rules", [{"name": "publish_messages", "actions": [{"mark_read": True}]}]),
+        "rules[0].name: 'publish_messages' is reserved",
+    ),
     (
         "web-clients",
         set_at("web.allowed_clients", ["nonsense"]),

@@ -120,10 +120,8 @@ async def test_discovery_states_messages_shutdown_and_restart(
     assert status["outbox_size"] == 0
 
     # SIGTERM: clean exit within 10 s, availability goes offline (said, not by the will).
-    started = time.monotonic()
     daemon.signal(signal.SIGTERM)
-    assert daemon.wait(timeout=15) == 0
-    assert time.monotonic() - started < 10
+    assert daemon.wait(timeout=10) == 0  # the documented shutdown bound
     await eventually(lambda: last(subscriber, "pop3_mail/status") == b"offline")
     assert "Traceback" not in daemon.output()
     assert mail_user.password not in daemon.output()
@@ -227,7 +225,9 @@ async def test_stop_rule_and_publish_messages_switch(
         probe.stop()
 
 
-async def test_sigterm_during_a_stuck_poll_exits_within_10_s(
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+async def test_signal_during_a_stuck_poll_exits_within_10_s(
+    signum: signal.Signals,
     tmp_path: Path,
     mosquitto: MosquittoBroker,
     subscriber: Subscriber,
@@ -255,12 +255,11 @@ async def test_sigterm_during_a_stuck_poll_exits_within_10_s(
         daemon = await launch([stuck])
         await eventually(lambda: bool(held))
         assert (await daemon.account("stuck"))["polling"] is True
-        started = time.monotonic()
-        daemon.signal(signal.SIGTERM)
-        assert daemon.wait(timeout=15) == 0
-        assert time.monotonic() - started < 10
+        daemon.signal(signum)
+        assert daemon.wait(timeout=10) == 0  # the documented bound, with the poll hanging
         await eventually(lambda: last(subscriber, "pop3_mail/status") == b"offline")
         assert "poll still running at shutdown" in daemon.output()
+        assert f"Received {signum.name}" in daemon.output()
         assert "never-sent" not in daemon.output()
     finally:
         for writer in held:

@@ -250,7 +250,7 @@ def describe_errors(error: vol.Invalid) -> list[str]:
             message = "unknown key" + _suggestion(err.path)
         elif message == "required key not provided":
             message = "required"
-        elif message == "expected dict":
+        elif message in ("expected dict", "expected a dictionary"):
             message = "expected a mapping (key: value)"
         line = f"{format_path(err.path)}: {message}"
         if line not in lines:
