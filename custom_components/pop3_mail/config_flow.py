@@ -84,6 +84,9 @@ def _user_schema(*, advanced: bool) -> vol.Schema:
             **_server_fields(advanced=advanced),
             vol.Required(CONF_USERNAME): USERNAME_SELECTOR,
             vol.Required(CONF_PASSWORD): PASSWORD_SELECTOR,
+            # Decided by the very first check, which runs during setup: so it is asked here
+            # (and stored as an option), not in the options flow where it could change nothing.
+            vol.Required(CONF_COUNT_EXISTING_AS_UNREAD, default=False): BooleanSelector(),
         }
     )
 
@@ -153,7 +156,12 @@ class Pop3MailConfigFlow(ConfigFlow, domain=DOMAIN):
                 return await self.async_step_insecure()
             errors = await self._async_try(data)
             if not errors:
-                return self.async_create_entry(title=_title(data), data=data)
+                count_existing = bool(data.pop(CONF_COUNT_EXISTING_AS_UNREAD, False))
+                return self.async_create_entry(
+                    title=_title(data),
+                    data=data,
+                    options={CONF_COUNT_EXISTING_AS_UNREAD: count_existing},
+                )
         return self.async_show_form(
             step_id="user",
             data_schema=self.add_suggested_values_to_schema(
@@ -276,7 +284,6 @@ def _options_schema(login_delay: int | None) -> vol.Schema:
             vol.Required(
                 CONF_SCAN_INTERVAL, default=max(DEFAULT_SCAN_INTERVAL, minimum)
             ): _whole_number(minimum, MAX_SCAN_INTERVAL, "s"),
-            vol.Required(CONF_COUNT_EXISTING_AS_UNREAD, default=False): BooleanSelector(),
             vol.Required(CONF_SNIPPET_LENGTH, default=DEFAULT_SNIPPET_LENGTH): _whole_number(
                 0, MAX_SNIPPET_LENGTH
             ),

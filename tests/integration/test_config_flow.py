@@ -120,10 +120,28 @@ async def test_user_flow_creates_an_entry(
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == f"{mail_user.username}@{dovecot.host}"
     assert result["data"] == user_input(dovecot, mail_user)
+    assert result["options"] == {CONF_COUNT_EXISTING_AS_UNREAD: False}
     entry = result["result"]
     assert entry.unique_id == f"{mail_user.username}@127.0.0.1:{dovecot.pop3s_port}"
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.LOADED
+
+
+async def test_existing_mail_can_start_unread(
+    hass: HomeAssistant, dovecot: DovecotServer, mail_user: MailUser
+) -> None:
+    mail_user.deliver(make_message("Already there"))
+    mail_user.deliver(make_message("Also there"))
+    result = await start_user_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        user_input(dovecot, mail_user, **{CONF_COUNT_EXISTING_AS_UNREAD: True}),
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["options"] == {CONF_COUNT_EXISTING_AS_UNREAD: True}
+    assert CONF_COUNT_EXISTING_AS_UNREAD not in result["data"]
+    await hass.async_block_till_done()
+    assert result["result"].runtime_data.data.unread == 2
 
 
 async def test_user_flow_without_advanced_mode_has_no_ca_field(hass: HomeAssistant) -> None:
@@ -474,7 +492,12 @@ async def test_reconfigure_onto_another_entry_is_aborted(
     assert result["reason"] == "already_configured"
 
 
-async def test_options_flow(hass: HomeAssistant, loaded_entry: MockConfigEntry) -> None:
+async def test_options_flow(
+    hass: HomeAssistant, make_entry: Callable[..., MockConfigEntry]
+) -> None:
+    loaded_entry = make_entry(options={CONF_COUNT_EXISTING_AS_UNREAD: True})
+    assert await hass.config_entries.async_setup(loaded_entry.entry_id)
+    await hass.async_block_till_done()
     coordinator = loaded_entry.runtime_data
     result = await hass.config_entries.options.async_init(loaded_entry.entry_id)
     assert result["type"] is FlowResultType.FORM
@@ -482,17 +505,12 @@ async def test_options_flow(hass: HomeAssistant, loaded_entry: MockConfigEntry) 
     assert result["description_placeholders"] == {"login_delay": "0"}
     result = await hass.config_entries.options.async_configure(
         result["flow_id"],
-        {
-            CONF_SCAN_INTERVAL: 60,
-            CONF_COUNT_EXISTING_AS_UNREAD: True,
-            CONF_SNIPPET_LENGTH: 50,
-            CONF_MAX_NEW_PER_POLL: 5,
-        },
+        {CONF_SCAN_INTERVAL: 60, CONF_SNIPPET_LENGTH: 50, CONF_MAX_NEW_PER_POLL: 5},
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert loaded_entry.options == {
+        CONF_COUNT_EXISTING_AS_UNREAD: True,  # kept from setup
         CONF_SCAN_INTERVAL: 60,
-        CONF_COUNT_EXISTING_AS_UNREAD: True,
         CONF_SNIPPET_LENGTH: 50,
         CONF_MAX_NEW_PER_POLL: 5,
     }
