@@ -45,8 +45,8 @@ class CheckResult(StrEnum):
 
     STARTED = "started"
     """A poll starts now."""
-    RUNNING = "running"
-    """A poll is already running; it covers the request."""
+    QUEUED = "queued"
+    """A poll is running; another one follows as soon as it ends (and the server allows)."""
     SCHEDULED = "scheduled"
     """The server's LOGIN-DELAY does not allow a login yet; the poll runs at ``next_poll``."""
 

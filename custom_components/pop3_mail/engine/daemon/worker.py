@@ -93,9 +93,10 @@ class AccountWorker:
 
     def request_check(self) -> CheckOutcome:
         """Poll as soon as the server allows (called by ``POST /api/accounts/<name>/check``)."""
-        if self.status.polling:
-            return CheckOutcome(CheckResult.RUNNING)
         self._wake.set()
+        if self.status.polling:
+            # The running session may have listed the maildrop before the new mail arrived.
+            return CheckOutcome(CheckResult.QUEUED)
         wait = self._login_delay_wait()
         if wait > 0:
             return CheckOutcome(CheckResult.SCHEDULED, datetime.now(UTC) + timedelta(seconds=wait))
