@@ -13,6 +13,7 @@ from homeassistant.helpers.typing import ConfigType
 from .connection import async_get_ssl_context, settings_from_data
 from .const import DOMAIN
 from .coordinator import Pop3MailConfigEntry, Pop3MailCoordinator, now_timestamp
+from .dispatch import OUTBOX_STORE, async_start_dispatcher
 from .engine.errors import ConfigError
 from .engine.mailbox import Mailbox
 from .issues import async_clear_issues
@@ -53,6 +54,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: Pop3MailConfigEntry) -> 
     coordinator = Pop3MailCoordinator(
         hass, entry, mailbox, scan_interval=scan_interval(entry.options)
     )
+    coordinator.dispatcher = await async_start_dispatcher(hass, entry, mailbox)
     await coordinator.async_config_entry_first_refresh()
     entry.runtime_data = coordinator
 
@@ -77,6 +79,7 @@ async def async_unload_entry(hass: HomeAssistant, entry: Pop3MailConfigEntry) ->
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: Pop3MailConfigEntry) -> None:
-    """Forget the mailbox's stored state and its repair issues."""
+    """Forget the mailbox's stored state, its outbox and its repair issues."""
     async_clear_issues(hass, entry.entry_id)
     await EntryStore(hass, entry.entry_id, SEEN_STORE).remove()
+    await EntryStore(hass, entry.entry_id, OUTBOX_STORE).remove()

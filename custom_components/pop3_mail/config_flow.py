@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import voluptuous as vol
@@ -22,6 +24,7 @@ from homeassistant.helpers.selector import (
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
+    SelectOptionDict,
     SelectSelector,
     SelectSelectorConfig,
     SelectSelectorMode,
@@ -30,12 +33,14 @@ from homeassistant.helpers.selector import (
     TextSelectorType,
 )
 
+from . import rules_form
 from .connection import async_try_login, error_key, settings_from_data
 from .const import (
     CONF_CAFILE,
     CONF_COUNT_EXISTING_AS_UNREAD,
     CONF_INSECURE_CONFIRMED,
     CONF_MAX_NEW_PER_POLL,
+    CONF_RULES,
     CONF_SCAN_INTERVAL,
     CONF_SECURITY,
     CONF_SNIPPET_LENGTH,
@@ -50,8 +55,12 @@ from .const import (
     MIN_SCAN_INTERVAL,
 )
 from .coordinator import Pop3MailConfigEntry
+from .engine.dispatch.notify import invalid_urls, load_targets
+from .engine.dispatch.rules import RuleError, parse_rule
 from .engine.errors import ConfigError, Pop3Error
 from .engine.settings import DEFAULT_PORTS, Security
+from .mqtt_publisher import mqtt_available
+from .rules_form import form_values, rule_from_form, rule_schema, stored_urls
 
 SECURITY_SELECTOR = SelectSelector(
     SelectSelectorConfig(
@@ -90,6 +99,10 @@ def _user_schema(*, advanced: bool) -> vol.Schema:
         }
     )
 
+
+RULE = "rule"
+RULES = "rules"
+NONE = "-"
 
 REAUTH_SCHEMA = vol.Schema({vol.Required(CONF_PASSWORD): PASSWORD_SELECTOR})
 INSECURE_SCHEMA = vol.Schema({vol.Required(CONF_INSECURE_CONFIRMED, default=False): bool})
@@ -295,10 +308,34 @@ def _options_schema(login_delay: int | None) -> vol.Schema:
 
 
 class Pop3MailOptionsFlow(OptionsFlow):
-    """How often and how much to fetch."""
+    """Polling settings, and the rules that send new mail to MQTT and push services."""
+
+    def __init__(self) -> None:
+        """Nothing chosen yet."""
+        self._editing: int | None = None
+
+    def _rules(self) -> list[dict[str, Any]]:
+        return list(self.config_entry.options.get(CONF_RULES, []))
+
+    def _save(self, **changes: Any) -> ConfigFlowResult:
+        return self.async_create_entry(data={**self.config_entry.options, **changes})
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """The polling options."""
+        """What to change."""
+        rules = self._rules()
+        menu = ["settings", "add_rule"] + (["edit_rule", "delete_rule"] if rules else [])
+        return self.async_show_menu(
+            step_id="init",
+            menu_options=menu,
+            description_placeholders={
+                "rules": ", ".join(rule[rules_form.NAME] for rule in rules) or NONE
+            },
+        )
+
+    async def async_step_settings(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """How often and how much to fetch."""
         entry: Pop3MailConfigEntry = self.config_entry
         login_delay = (
             entry.runtime_data.mailbox.login_delay
@@ -306,11 +343,147 @@ class Pop3MailOptionsFlow(OptionsFlow):
             else None
         )
         if user_input is not None:
-            return self.async_create_entry(data={**entry.options, **user_input})
+            return self._save(**user_input)
         return self.async_show_form(
-            step_id="init",
+            step_id="settings",
             data_schema=self.add_suggested_values_to_schema(
                 _options_schema(login_delay), entry.options
             ),
             description_placeholders={"login_delay": str(login_delay or 0)},
         )
+
+    async def async_step_add_rule(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """A new rule, appended after the existing ones."""
+        return await self._rule_form("add_rule", None, user_input)
+
+    async def async_step_edit_rule(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Which rule to change."""
+        if user_input is not None:
+            self._editing = int(user_input[RULE])
+            return await self.async_step_change_rule()
+        return self.async_show_form(
+            step_id="edit_rule",
+            data_schema=vol.Schema({vol.Required(RULE): self._rule_selector(multiple=False)}),
+        )
+
+    async def async_step_change_rule(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """The chosen rule's form."""
+        return await self._rule_form("change_rule", self._editing, user_input)
+
+    async def async_step_delete_rule(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Remove rules (deliveries of theirs still waiting in the outbox are dropped)."""
+        if user_input is not None:
+            doomed = {int(index) for index in user_input[RULES]}
+            kept = [rule for index, rule in enumerate(self._rules()) if index not in doomed]
+            return self._save(**{CONF_RULES: kept})
+        return self.async_show_form(
+            step_id="delete_rule",
+            data_schema=vol.Schema({vol.Required(RULES): self._rule_selector(multiple=True)}),
+        )
+
+    def _rule_selector(self, *, multiple: bool) -> SelectSelector:
+        return SelectSelector(
+            SelectSelectorConfig(
+                options=[
+                    SelectOptionDict(value=str(index), label=rule[rules_form.NAME])
+                    for index, rule in enumerate(self._rules())
+                ],
+                multiple=multiple,
+                mode=SelectSelectorMode.LIST,
+            )
+        )
+
+    async def _rule_form(
+        self, step_id: str, index: int | None, user_input: dict[str, Any] | None
+    ) -> ConfigFlowResult:
+        rules = self._rules()
+        previous = rules[index] if index is not None else None
+        placeholders = {"error": "", "urls": await self._privacy_urls(previous)}
+        errors: dict[str, str] = {}
+        suggested: dict[str, Any] | None = form_values(previous) if previous else None
+        if user_input is not None:
+            rule = rule_from_form(user_input, stored_urls(previous))
+            errors = await self._validate(rule, index, placeholders)
+            if not errors:
+                if index is None:
+                    rules.append(rule)
+                else:
+                    rules[index] = rule
+                return self._save(**{CONF_RULES: rules})
+            suggested = _without_urls(user_input)
+        return self.async_show_form(
+            step_id=step_id,
+            data_schema=self.add_suggested_values_to_schema(rule_schema(), suggested),
+            errors=errors,
+            description_placeholders=placeholders,
+        )
+
+    async def _validate(
+        self, rule: dict[str, Any], index: int | None, placeholders: dict[str, str]
+    ) -> dict[str, str]:
+        """Form errors for ``rule`` (empty when it can be saved)."""
+        rules = self._rules()
+        if any(
+            other[rules_form.NAME] == rule[rules_form.NAME]
+            for position, other in enumerate(rules)
+            if position != index
+        ):
+            return {rules_form.NAME: "duplicate_name"}
+        try:
+            parse_rule(rule, len(rules) if index is None else index)
+        except RuleError as err:
+            placeholders["error"] = str(err)
+            return {"base": "invalid_rule"}
+        kinds = {kind for action in rule["actions"] for kind in action}
+        if rules_form.MQTT in kinds and not mqtt_available(self.hass):
+            return {"base": "mqtt_not_set_up"}
+        notify = next(
+            (
+                action[rules_form.NOTIFY]
+                for action in rule["actions"]
+                if rules_form.NOTIFY in action
+            ),
+            None,
+        )
+        if notify is not None:
+            bad = await self.hass.async_add_executor_job(
+                invalid_urls, notify.get(rules_form.URLS, [])
+            )
+            if bad:
+                placeholders["error"] = ", ".join(f"#{position + 1}" for position in bad)
+                return {"base": "invalid_notify_url"}
+            config = notify.get("config")
+            if config and not await self.hass.async_add_executor_job(_readable_file, config):
+                placeholders["error"] = config
+                return {"base": "notify_config_unreadable"}
+        return {}
+
+    async def _privacy_urls(self, rule: dict[str, Any] | None) -> str:
+        """The stored URLs as apprise shows them with secrets masked (for the description)."""
+        urls = stored_urls(rule)
+        if not urls:
+            return NONE
+        loaded = await self.hass.async_add_executor_job(load_targets, urls, None, ())
+        return ", ".join(target.label for target in loaded.targets) or NONE
+
+
+def _without_urls(user_input: Mapping[str, Any]) -> dict[str, Any]:
+    """Entered values to show again, minus the apprise URLs (secrets)."""
+    values = dict(user_input)
+    notify = dict(values.get(rules_form.NOTIFY) or {})
+    notify.pop(rules_form.URLS, None)
+    values[rules_form.NOTIFY] = notify
+    return values
+
+
+def _readable_file(path: str) -> bool:
+    """Whether ``path`` is a file Home Assistant can read (blocking)."""
+    return Path(path).is_file() and os.access(path, os.R_OK)

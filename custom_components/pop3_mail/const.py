@@ -48,3 +48,7 @@ ATTR_CONFIG_ENTRY_ID: Final = "config_entry_id"
 ATTR_UID: Final = "uid"
 
 STORAGE_VERSION: Final = 1
+
+CONF_RULES: Final = "rules"
+OUTBOX_REFRESH_SECONDS: Final = 15
+"""How often the outbox sensor looks at the dispatcher (it retries on its own schedule)."""

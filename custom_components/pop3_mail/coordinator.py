@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
 from typing import NoReturn
@@ -29,6 +29,7 @@ from .const import (
     EVENT_RECEIVED,
     LOGGER,
 )
+from .engine.dispatch.dispatcher import Dispatcher
 from .engine.errors import (
     AuthError,
     LoginDelayError,
@@ -43,7 +44,6 @@ from .mail_data import event_data
 
 type Pop3MailConfigEntry = ConfigEntry[Pop3MailCoordinator]
 type MailListener = Callable[[MailSummary], None]
-type NewMailHandler = Callable[[PollResult], Awaitable[None]]
 
 
 def now_timestamp() -> float:
@@ -90,9 +90,8 @@ class Pop3MailCoordinator(DataUpdateCoordinator[PollResult]):
         self.configured_interval = scan_interval
         self.interval = scan_interval
         """Seconds between polls while all is well: the configured value or LOGIN-DELAY."""
-        self.deliver: NewMailHandler | None = None
-        """Runs before events fire for new mail (the rule dispatcher); may raise to retry."""
-        self.wants_full: Callable[[MailSummary], bool] | None = None
+        self.dispatcher: Dispatcher | None = None
+        """The rules; they get new mail before events fire (and may raise to see it again)."""
         self.poll_error: Pop3Error | None = None
         """Why the last poll failed, ``None`` after a good one."""
         self._failures = 0
@@ -106,7 +105,11 @@ class Pop3MailCoordinator(DataUpdateCoordinator[PollResult]):
     async def _async_update_data(self) -> PollResult:
         self._last_attempt = now_timestamp()
         try:
-            result = await self.mailbox.poll(on_new=self._announce, wants_full=self.wants_full)
+            dispatcher = self.dispatcher
+            result = await self.mailbox.poll(
+                on_new=self._announce,
+                wants_full=dispatcher.wants_full if dispatcher is not None else None,
+            )
         except AnnouncementDeferred as deferred:
             self._announce_after_start()
             result = deferred.result
@@ -202,8 +205,8 @@ class Pop3MailCoordinator(DataUpdateCoordinator[PollResult]):
         """Hand new mail to the dispatcher, then fire one event per message (oldest first)."""
         if self.hass.state is not CoreState.running:
             raise AnnouncementDeferred(result)
-        if self.deliver is not None:
-            await self.deliver(result)
+        if self.dispatcher is not None:
+            await self.dispatcher.handle(result)
         for summary in result.new_messages:
             self.hass.bus.async_fire(
                 EVENT_RECEIVED,

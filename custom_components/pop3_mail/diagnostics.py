@@ -11,7 +11,7 @@ from homeassistant.core import HomeAssistant
 from .coordinator import Pop3MailConfigEntry
 
 TO_REDACT = {CONF_PASSWORD, CONF_USERNAME, "account", "urls"}
-"""Secrets, and the account name (the username is part of it)."""
+"""Secrets (apprise URLs of rules included), and the account name (it holds the username)."""
 
 
 async def async_get_config_entry_diagnostics(
@@ -21,6 +21,7 @@ async def async_get_config_entry_diagnostics(
     coordinator = entry.runtime_data
     result = coordinator.data
     error = coordinator.poll_error
+    dispatcher = coordinator.dispatcher
     return {
         "data": async_redact_data(dict(entry.data), TO_REDACT),
         "options": async_redact_data(dict(entry.options), TO_REDACT),
@@ -43,4 +44,5 @@ async def async_get_config_entry_diagnostics(
             "capabilities": result.capabilities.as_list(),
             "timings": result.timings.as_dict(),
         },
+        "dispatch": dispatcher.status.as_dict() if dispatcher is not None else None,
     }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from homeassistant.components.sensor import (
@@ -14,10 +14,13 @@ from homeassistant.components.sensor import (
     SensorStateClass,
 )
 from homeassistant.const import MAX_LENGTH_STATE_STATE, EntityCategory, UnitOfInformation
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.event import async_track_time_interval
 
-from .coordinator import Pop3MailConfigEntry
+from .const import OUTBOX_REFRESH_SECONDS
+from .coordinator import Pop3MailConfigEntry, Pop3MailCoordinator
+from .engine.dispatch.dispatcher import Dispatcher
 from .engine.mailbox import PollResult
 from .entity import Pop3MailEntity
 
@@ -99,6 +102,14 @@ SENSORS = (
 )
 
 
+OUTBOX = SensorEntityDescription(
+    key="outbox",
+    translation_key="outbox",
+    state_class=SensorStateClass.MEASUREMENT,
+    entity_category=EntityCategory.DIAGNOSTIC,
+)
+
+
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: Pop3MailConfigEntry,
@@ -106,7 +117,12 @@ async def async_setup_entry(
 ) -> None:
     """Create the mailbox's sensors."""
     coordinator = entry.runtime_data
-    async_add_entities(Pop3MailSensor(coordinator, description) for description in SENSORS)
+    sensors: list[SensorEntity] = [
+        Pop3MailSensor(coordinator, description) for description in SENSORS
+    ]
+    if coordinator.dispatcher is not None:
+        sensors.append(Pop3MailOutboxSensor(coordinator, coordinator.dispatcher))
+    async_add_entities(sensors)
 
 
 class Pop3MailSensor(Pop3MailEntity, SensorEntity):
@@ -123,3 +139,41 @@ class Pop3MailSensor(Pop3MailEntity, SensorEntity):
     def extra_state_attributes(self) -> Mapping[str, Any] | None:
         """Details that do not fit in the state."""
         return self.entity_description.attributes_fn(self.coordinator.data)
+
+
+class Pop3MailOutboxSensor(Pop3MailEntity, SensorEntity):
+    """Deliveries of the rules still waiting for a retry; the last error as an attribute.
+
+    The dispatcher retries on its own schedule, so besides each poll the sensor looks at it
+    every few seconds.
+    """
+
+    def __init__(self, coordinator: Pop3MailCoordinator, dispatcher: Dispatcher) -> None:
+        """Show ``dispatcher``'s status."""
+        super().__init__(coordinator, OUTBOX)
+        self._dispatcher = dispatcher
+
+    async def async_added_to_hass(self) -> None:
+        """Look at the outbox regularly while the entity exists."""
+        await super().async_added_to_hass()
+        self.async_on_remove(
+            async_track_time_interval(
+                self.hass, self._refresh, timedelta(seconds=OUTBOX_REFRESH_SECONDS)
+            )
+        )
+
+    @callback
+    def _refresh(self, _now: datetime) -> None:
+        self.async_write_ha_state()
+
+    @property
+    def native_value(self) -> int:
+        """Deliveries waiting in the outbox."""
+        return self._dispatcher.status.outbox_size
+
+    @property
+    def extra_state_attributes(self) -> Mapping[str, Any]:
+        """The last error (secret-free) and counters."""
+        status = self._dispatcher.status.as_dict()
+        del status["outbox_size"]
+        return status

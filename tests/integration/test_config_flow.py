@@ -492,6 +492,18 @@ async def test_reconfigure_onto_another_entry_is_aborted(
     assert result["reason"] == "already_configured"
 
 
+async def open_settings(hass: HomeAssistant, entry_id: str) -> ConfigFlowResult:
+    """The options flow's menu, then its polling-settings form."""
+    result = await hass.config_entries.options.async_init(entry_id)
+    assert result["type"] is FlowResultType.MENU
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "settings"}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "settings"
+    return result
+
+
 async def test_options_flow(
     hass: HomeAssistant, make_entry: Callable[..., MockConfigEntry]
 ) -> None:
@@ -499,9 +511,7 @@ async def test_options_flow(
     assert await hass.config_entries.async_setup(loaded_entry.entry_id)
     await hass.async_block_till_done()
     coordinator = loaded_entry.runtime_data
-    result = await hass.config_entries.options.async_init(loaded_entry.entry_id)
-    assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "init"
+    result = await open_settings(hass, loaded_entry.entry_id)
     assert result["description_placeholders"] == {"login_delay": "0"}
     result = await hass.config_entries.options.async_configure(
         result["flow_id"],
@@ -528,7 +538,7 @@ async def test_options_flow_respects_the_login_delay(
     hass: HomeAssistant, loaded_entry: MockConfigEntry
 ) -> None:
     with patch.object(Mailbox, "login_delay", new_callable=PropertyMock, return_value=600):
-        result = await hass.config_entries.options.async_init(loaded_entry.entry_id)
+        result = await open_settings(hass, loaded_entry.entry_id)
     assert result["description_placeholders"] == {"login_delay": "600"}
     schema = schema_of(result)({})
     assert schema[CONF_SCAN_INTERVAL] == 600  # the default moved up to the limit
@@ -540,5 +550,5 @@ async def test_options_flow_of_an_entry_that_is_not_loaded(
     hass: HomeAssistant, make_entry: Callable[..., MockConfigEntry]
 ) -> None:
     entry = make_entry()
-    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await open_settings(hass, entry.entry_id)
     assert result["description_placeholders"] == {"login_delay": "0"}

@@ -252,12 +252,14 @@ async def test_device_and_entities(hass: HomeAssistant, loaded_entry: MockConfig
         "latest_subject",
         "last_checked",
         "mailbox_size",
+        "outbox",
         "mail",
         "check_now",
         "mark_read",
     }
     assert all(entity.device_id == device.id for entity in entities)
     assert by_key["last_checked"].entity_category is EntityCategory.DIAGNOSTIC
+    assert by_key["outbox"].entity_category is EntityCategory.DIAGNOSTIC
     assert by_key["mailbox_size"].disabled_by is er.RegistryEntryDisabler.INTEGRATION
     assert by_key["unread"].translation_key == "unread"
 
