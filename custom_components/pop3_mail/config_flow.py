@@ -472,7 +472,9 @@ class Pop3MailOptionsFlow(OptionsFlow):
         if not urls:
             return NONE
         loaded = await self.hass.async_add_executor_job(load_targets, urls, None, ())
-        return ", ".join(target.label for target in loaded.targets) or NONE
+        # Without apprise's long list of default query parameters: just which service.
+        labels = [target.label.partition("?")[0] for target in loaded.targets]
+        return ", ".join(labels) or NONE
 
 
 def _without_urls(user_input: Mapping[str, Any]) -> dict[str, Any]:
