@@ -14,7 +14,7 @@ import aiohttp
 import pytest
 
 from tests.addon.supervisor import NO_SERVICE, TOKEN, broker_answer, stand_in_supervisor
-from tests.daemon.helpers import account, eventually, settled_user
+from tests.daemon.helpers import account, eventually
 from tests.engine.dispatch.helpers import Subscriber
 from tests.support.dovecot import DovecotServer
 from tests.support.mosquitto import MosquittoBroker
@@ -102,7 +102,7 @@ class RunScript:
 async def test_run_script_uses_the_supervisors_broker(
     tmp_path: Path, dovecot: DovecotServer, mosquitto: MosquittoBroker
 ) -> None:
-    user = settled_user(dovecot)
+    user = dovecot.add_user()
     options = {"accounts": [account("home", dovecot, user)], "mqtt": {}, "rules": []}
     # The stand-in answers with the test broker (anonymous; the credentials are passed along).
     answer = broker_answer(mosquitto.port, username=None, password=None)
@@ -134,7 +134,7 @@ async def test_run_script_uses_the_supervisors_broker(
 
 
 async def test_run_script_without_a_broker(tmp_path: Path, dovecot: DovecotServer) -> None:
-    user = settled_user(dovecot)
+    user = dovecot.add_user()
     options = {"accounts": [account("home", dovecot, user)], "mqtt": {}, "rules": []}
     async with stand_in_supervisor(NO_SERVICE, status=400) as supervisor:
         script = await RunScript(tmp_path, options, supervisor.url).start()

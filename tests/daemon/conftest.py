@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.daemon.helpers import DaemonProcess, new_web_port, settled_user, write_config
+from tests.daemon.helpers import DaemonProcess, new_web_port, write_config
 from tests.support.dovecot import DovecotServer, MailUser
 from tests.support.mosquitto import MosquittoBroker
 
@@ -18,7 +18,7 @@ Launch = Callable[..., Awaitable[DaemonProcess]]
 @pytest.fixture
 def mail_user(dovecot_server: DovecotServer) -> MailUser:
     """A fresh mailbox, ready for the first login."""
-    return settled_user(dovecot_server)
+    return dovecot_server.add_user()
 
 
 @pytest.fixture

@@ -22,18 +22,6 @@ from tests.support.ports import free_port
 POP3_MAIL = Path(sys.executable).with_name("pop3-mail")
 
 
-def settled_user(dovecot: DovecotServer) -> MailUser:
-    """A new mailbox that Dovecot already knows about.
-
-    Dovecot re-reads its passwd-file at most once per second, so a user added in the same
-    second as an earlier login can be unknown for up to a second; waiting for the next second
-    boundary makes the daemon's first login reliable.
-    """
-    user = dovecot.add_user()
-    time.sleep(1.0 - time.time() % 1.0 + 0.01)
-    return user
-
-
 def mail(
     subject: str, sender: str = "Alice Example <alice@example.com>", body: str = "Hi"
 ) -> bytes:
@@ -204,6 +192,5 @@ __all__ = [
     "eventually",
     "mail",
     "new_web_port",
-    "settled_user",
     "write_config",
 ]

@@ -13,7 +13,7 @@ import paho.mqtt.publish as publish
 import pytest
 
 from tests.daemon.conftest import Launch
-from tests.daemon.helpers import account, eventually, mail, settled_user
+from tests.daemon.helpers import account, eventually, mail
 from tests.engine.dispatch.helpers import Subscriber
 from tests.support.dovecot import DovecotServer, MailUser
 from tests.support.mosquitto import MosquittoBroker
@@ -150,7 +150,7 @@ async def test_removed_account_loses_its_entities(
     mosquitto: MosquittoBroker,
     launch: Launch,
 ) -> None:
-    home, work = dovecot.add_user(), settled_user(dovecot)
+    home, work = dovecot.add_user(), dovecot.add_user()
     both = [account("home", dovecot, home), account("work", dovecot, work)]
     first = await launch(both, log="first.log")
     await first.polled("work")

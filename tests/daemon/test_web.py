@@ -16,7 +16,7 @@ import pytest
 from pop3_mail.daemon.config import DaemonConfig, build_config
 from pop3_mail.daemon.runner import Daemon
 
-from tests.daemon.helpers import account, mail, new_web_port, settled_user
+from tests.daemon.helpers import account, mail, new_web_port
 from tests.engine.dispatch.helpers import eventually
 from tests.support.binaries import IN_CI
 from tests.support.dovecot import DovecotServer, MailUser
@@ -61,7 +61,7 @@ async def served(
 ) -> AsyncIterator[tuple[Daemon, str]]:
     mail_user.deliver(mail("First"))
     mail_user.deliver(mail(HOSTILE_SUBJECT, sender='"Eve <evil>" <eve@example.com>'))
-    other = settled_user(dovecot)
+    other = dovecot.add_user()
     config = config_for(
         tmp_path, [account("home", dovecot, mail_user), account("work_box", dovecot, other)]
     )

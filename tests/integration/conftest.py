@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 from email.message import EmailMessage
@@ -31,20 +30,6 @@ from tests.support.fault_server import FaultServer, Script
 @pytest.fixture(autouse=True)
 def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
     """Let Home Assistant load ``custom_components/pop3_mail``."""
-
-
-@pytest.fixture
-def mail_user(dovecot_server: DovecotServer) -> MailUser:
-    """A fresh mailbox that Dovecot already knows about.
-
-    Dovecot re-reads its passwd-file at most once per second, so a user added in the same
-    second as the previous login is unknown for up to a second. Waiting for the next second
-    boundary makes the first login of every test reliable.
-    """
-    user = dovecot_server.add_user()
-    # The real clock (tests may freeze time.time).
-    time.sleep(1.0 - time.clock_gettime(time.CLOCK_REALTIME) % 1.0 + 0.01)
-    return user
 
 
 @pytest.fixture

@@ -105,9 +105,14 @@ class DovecotServer:
         return str(self.certs.cafile)
 
     @property
-    def passwd_file(self) -> Path:
-        """The passwd-file with the test users."""
-        return self.workdir / "passwd"
+    def passwd_dir(self) -> Path:
+        """One passwd-file per user.
+
+        Dovecot re-reads a changed passwd-file at most once per second, so with one shared file a
+        user added right after another login stays unknown for up to a second. A new file per
+        user is read on first use.
+        """
+        return self.workdir / "passwd.d"
 
     @property
     def log_file(self) -> Path:
@@ -128,18 +133,19 @@ class DovecotServer:
             os.chown(path, uid, gid)
         user = MailUser(username, password, home, uid, gid)
         self.users[username] = user
-        self._write_passwd()
+        self._write_passwd(user)
         return user
 
-    def _write_passwd(self) -> None:
-        lines = [
-            f"{u.username}:{{PLAIN}}{u.password}:{u.uid}:{u.gid}::{u.home}::\n"
-            for u in self.users.values()
-        ]
-        tmp = self.passwd_file.with_suffix(".tmp")
-        tmp.write_text("".join(lines))
+    def _write_passwd(self, user: MailUser) -> None:
+        self.passwd_dir.mkdir(exist_ok=True)
+        self.passwd_dir.chmod(0o755)
+        path = self.passwd_dir / user.username
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(
+            f"{user.username}:{{PLAIN}}{user.password}:{user.uid}:{user.gid}::{user.home}::\n"
+        )
         tmp.chmod(0o644)
-        tmp.replace(self.passwd_file)
+        tmp.replace(path)
 
     def _config(self) -> str:
         if os.geteuid() == 0:
@@ -172,13 +178,15 @@ default_login_user = {login}
 first_valid_uid = {first_valid_uid}
 mail_location = maildir:~/Maildir
 pop3_lock_session = {"yes" if self.lock_session else "no"}
+# Wrong-password tests must not slow down every later login.
+auth_failure_delay = 0
 passdb {{
   driver = passwd-file
-  args = scheme=PLAIN username_format=%u {self.passwd_file}
+  args = scheme=PLAIN username_format=%u {self.passwd_dir}/%u
 }}
 userdb {{
   driver = passwd-file
-  args = username_format=%u {self.passwd_file}
+  args = username_format=%u {self.passwd_dir}/%u
 }}
 service pop3-login {{
   chroot =
@@ -210,15 +218,17 @@ service imap-urlauth-login {{
         for sub in ("run", "state", "mail"):
             (self.workdir / sub).mkdir(exist_ok=True)
         (self.workdir / "mail").chmod(0o755)
-        self._write_passwd()
+        for user in self.users.values():
+            self._write_passwd(user)
         config = self.workdir / "dovecot.conf"
         config.write_text(self._config())
-        self._process = subprocess.Popen(
-            [binary, "-F", "-c", str(config)],
-            stdout=subprocess.DEVNULL,
-            stderr=(self.workdir / "dovecot.stderr").open("wb"),
-            start_new_session=True,
-        )
+        with (self.workdir / "dovecot.stderr").open("wb") as stderr:
+            self._process = subprocess.Popen(
+                [binary, "-F", "-c", str(config)],
+                stdout=subprocess.DEVNULL,
+                stderr=stderr,
+                start_new_session=True,
+            )
         try:
             wait_for_port(self.pop3_port)
             wait_for_port(self.pop3s_port)

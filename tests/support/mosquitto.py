@@ -39,12 +39,13 @@ class MosquittoBroker:
             "log_type all\n"
             "max_queued_messages 10000\n"
         )
-        self._process = subprocess.Popen(
-            [binary, "-c", str(config)],
-            stdout=subprocess.DEVNULL,
-            stderr=(self.workdir / "mosquitto.stderr").open("ab"),
-            start_new_session=True,
-        )
+        with (self.workdir / "mosquitto.stderr").open("ab") as stderr:
+            self._process = subprocess.Popen(
+                [binary, "-c", str(config)],
+                stdout=subprocess.DEVNULL,
+                stderr=stderr,
+                start_new_session=True,
+            )
         try:
             wait_for_port(self.port)
         except TimeoutError:

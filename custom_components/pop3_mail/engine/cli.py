@@ -16,6 +16,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from . import __version__
 from .check import CheckReport, check_mailbox
@@ -99,7 +100,7 @@ def _check(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _add_check(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def _add_check(subparsers: argparse._SubParsersAction[Any]) -> None:
     parser = subparsers.add_parser(
         "check",
         help="log in to a mailbox and show what is there (changes nothing)",

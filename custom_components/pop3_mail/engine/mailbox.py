@@ -349,7 +349,9 @@ class Mailbox:
             if wants_full is not None and wants_full(summary):
                 message = await client.retr(number, max_bytes=self.options.full_message_max_bytes)
                 full[uid] = message
-                summary = self._summary(message.data, uid, number, size, complete=True)
+                summary = self._summary(
+                    message.data, uid, number, size, complete=not message.truncated
+                )
             summaries.append(summary)
         return tuple(summaries), full
 

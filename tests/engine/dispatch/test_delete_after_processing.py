@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -15,15 +14,6 @@ from tests.support.dovecot import DovecotServer, MailUser
 
 from .conftest import DispatcherFactory
 from .helpers import Clock, HttpEndpoint
-
-
-async def new_user_known() -> None:
-    """Let Dovecot notice a user added a moment ago.
-
-    Dovecot re-reads its passwd-file at most once per second, so a login in the same second
-    as the previous test's can fail for a brand-new user (a property of the shared fixture).
-    """
-    await asyncio.sleep(1.1)
 
 
 def mailbox_for(dovecot: DovecotServer, user: MailUser, state: Path) -> Mailbox:
@@ -72,7 +62,6 @@ async def test_deleted_after_all_actions_succeeded(
     tmp_path: Path,
     make_dispatcher: DispatcherFactory,
 ) -> None:
-    await new_user_known()
     mailbox = mailbox_for(dovecot, mail_user, tmp_path / "state.json")
     dispatcher = make_dispatcher(rules(endpoint.url("json", "/a")), mailbox=mailbox)
     await poll(mailbox, dispatcher)  # baseline of the empty mailbox
@@ -98,7 +87,6 @@ async def test_kept_while_an_action_fails_deleted_after_a_later_retry(
     clock: Clock,
     make_dispatcher: DispatcherFactory,
 ) -> None:
-    await new_user_known()
     endpoint.fail("/b", times=1)
     rule_list = rules(endpoint.url("json", "/a"), endpoint.url("json", "/b"))
     mailbox = mailbox_for(dovecot, mail_user, tmp_path / "state.json")
@@ -134,7 +122,6 @@ async def test_kept_when_a_delivery_is_given_up(
     clock: Clock,
     make_dispatcher: DispatcherFactory,
 ) -> None:
-    await new_user_known()
     endpoint.fail("/a", times=1)
     mailbox = mailbox_for(dovecot, mail_user, tmp_path / "state.json")
     dispatcher = make_dispatcher(rules(endpoint.url("json", "/a")), mailbox=mailbox, max_outbox=1)

@@ -4,26 +4,13 @@ from __future__ import annotations
 
 import poplib
 import ssl
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import pytest
 from pop3_mail.mail import Attachment, MailSummary
 
 from tests.engine.mail.checks import corpus, summarize_bytes
 from tests.support.dovecot import DovecotServer, MailUser
-
-
-@pytest.fixture
-def known_user(dovecot: DovecotServer) -> MailUser:
-    """A new mailbox that Dovecot can already log in to.
-
-    Dovecot re-reads its passwd-file at most once per second: wait for the next second.
-    """
-    user = dovecot.add_user()
-    time.sleep(1.0 - time.time() % 1.0 + 0.01)
-    return user
 
 
 @contextmanager
@@ -55,11 +42,9 @@ def without_identity(summary: MailSummary) -> dict[str, object]:
     return data
 
 
-def test_top_shows_what_the_fetched_lines_hold(
-    dovecot: DovecotServer, known_user: MailUser
-) -> None:
-    known_user.deliver(corpus("attachments-rfc2231.eml").replace(b"\r\n", b"\n"))
-    with pop3(dovecot, known_user) as client:
+def test_top_shows_what_the_fetched_lines_hold(dovecot: DovecotServer, mail_user: MailUser) -> None:
+    mail_user.deliver(corpus("attachments-rfc2231.eml").replace(b"\r\n", b"\n"))
+    with pop3(dovecot, mail_user) as client:
         size = listed_size(client, 1)
         tops = {lines: as_bytes(client.top(1, lines)[1]) for lines in (0, 5, 12)}
     headers_only = summarize_bytes(tops[0], complete=False, size=size)
@@ -74,16 +59,16 @@ def test_top_shows_what_the_fetched_lines_hold(
     assert with_attachment.attachments == (Attachment("€ rates 2025.pdf", "application/pdf", None),)
     assert with_attachment.problems == ("body_truncated",)
     # TOP never marks the message as read.
-    assert not any(known_user.seen_flags().values())
+    assert not any(mail_user.seen_flags().values())
 
 
 def test_retr_gives_the_same_summary_as_the_file(
-    dovecot: DovecotServer, known_user: MailUser
+    dovecot: DovecotServer, mail_user: MailUser
 ) -> None:
     names = ["attachments-rfc2231.eml", "html-only.eml", "ew-iso-2022-jp.eml", "addresses.eml"]
     for name in names:
-        known_user.deliver(corpus(name).replace(b"\r\n", b"\n"))
-    with pop3(dovecot, known_user) as client:
+        mail_user.deliver(corpus(name).replace(b"\r\n", b"\n"))
+    with pop3(dovecot, mail_user) as client:
         for number, name in enumerate(names, start=1):
             retrieved = as_bytes(client.retr(number)[1])
             summary = summarize_bytes(retrieved, size=listed_size(client, number))

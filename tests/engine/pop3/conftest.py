@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import AsyncIterator
 
 import pytest
 
 from tests.support.certs import CertFiles, make_certificates
-from tests.support.dovecot import DovecotServer, MailUser
 from tests.support.fault_server import FaultServer, Script, server_tls_context
 
 from .helpers import StartFaultServer
@@ -53,36 +51,3 @@ async def start_fault_server() -> AsyncIterator[StartFaultServer]:
     yield start
     for server in servers:
         await server.stop()
-
-
-class _UserPool:
-    """Mailboxes created ahead of use.
-
-    Dovecot's passwd-file driver re-reads the file at most once per second, so a user added in
-    the same second as an earlier login is unknown until the next second. Users created in a
-    batch, followed by one pause, are all known when the tests use them.
-    """
-
-    def __init__(self, server: DovecotServer) -> None:
-        self._server = server
-        self._free: list[MailUser] = []
-
-    def take(self) -> MailUser:
-        if not self._free:
-            self._free = [self._server.add_user() for _ in range(_POOL_BATCH)]
-            time.sleep(1.1)
-        return self._free.pop(0)
-
-
-_POOL_BATCH = 25
-
-
-@pytest.fixture(scope="session")
-def _user_pool(dovecot_server: DovecotServer) -> _UserPool:
-    return _UserPool(dovecot_server)
-
-
-@pytest.fixture
-def mail_user(_user_pool: _UserPool) -> MailUser:
-    """A fresh, empty mailbox that Dovecot already knows (overrides the suite's fixture)."""
-    return _user_pool.take()
