@@ -1,0 +1,60 @@
+"""bench/poll.py runs end to end on a tiny mailbox and counts what it should (no timing here)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.support.binaries import require_binary
+
+pytestmark = pytest.mark.dovecot
+
+ROOT = Path(__file__).resolve().parent.parent
+NEW = 5
+
+
+def test_poll_benchmark_counts_round_trips_and_bytes(tmp_path: Path) -> None:
+    require_binary("dovecot", "dovecot-pop3d")
+    output = tmp_path / "poll.json"
+    command = [sys.executable, str(ROOT / "bench" / "poll.py"), "--messages", "20"]
+    command += ["--new", str(NEW), "--runs", "1", "--delay-ms", "1", "--json", str(output)]
+    completed = subprocess.run(
+        command, cwd=ROOT, capture_output=True, text=True, timeout=100, check=False
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert "| round trips" in completed.stdout
+
+    samples = json.loads(output.read_text())["samples"]
+    assert set(samples) == {"0 new", f"{NEW} new"}
+
+    def wire(scenario: str, name: str, mode: str) -> dict[str, int]:
+        [sample] = samples[scenario][name][mode]
+        assert sample["new"] == (NEW if scenario != "0 new" else 0)
+        counts: dict[str, int] = sample["wire"]
+        return counts
+
+    for scenario in samples:
+        for name in ("engine", "poplib"):
+            assert samples[scenario][name]["direct"][0]["wire"] is None
+            proxied, delayed = wire(scenario, name, "proxy"), wire(scenario, name, "delayed")
+            assert proxied["client_bytes"] > 0
+            assert proxied["server_bytes"] > 0
+            # The delay changes timing only, never the conversation.
+            assert delayed["server_turns"] == proxied["server_turns"]
+
+    # poplib waits once per TOP; the engine sends them all in one pipelined batch.
+    poplib_extra = (
+        wire(f"{NEW} new", "poplib", "proxy")["server_turns"]
+        - wire("0 new", "poplib", "proxy")["server_turns"]
+    )
+    engine_extra = (
+        wire(f"{NEW} new", "engine", "proxy")["server_turns"]
+        - wire("0 new", "engine", "proxy")["server_turns"]
+    )
+    assert (poplib_extra, engine_extra) == (NEW, 1)
+    engine = samples[f"{NEW} new"]["engine"]["proxy"][0]["pop3"]
+    assert engine["commands"] - engine["round_trips"] >= NEW - 1
