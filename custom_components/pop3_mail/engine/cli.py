@@ -10,9 +10,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import codecs
+import io
 import json
 import logging
+import math
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -45,9 +49,14 @@ def _read_secret(env: str | None, file: str | None, what: str) -> str | None:
         return value
     if file is not None:
         try:
-            return Path(file).read_text(encoding="utf-8").rstrip("\r\n")
+            value = Path(file).read_text(encoding="utf-8").rstrip("\r\n")
         except OSError as err:
             raise UsageError(f"cannot read the {what} file {file}: {err.strerror}") from err
+        except UnicodeDecodeError:
+            raise UsageError(f"the {what} file {file} is not UTF-8 text") from None
+        if not value:
+            raise UsageError(f"the {what} file {file} is empty")
+        return value
     return None
 
 
@@ -57,6 +66,8 @@ def _settings_from_args(args: argparse.Namespace) -> ServerSettings:
     if password is None and token is None:
         raise UsageError("give the password with --password-env or --password-file")
     security = Security(args.security)
+    if not (math.isfinite(args.timeout) and args.timeout > 0):
+        raise UsageError("--timeout must be a positive number of seconds")
     try:
         return ServerSettings(
             host=args.host,
@@ -90,12 +101,23 @@ def _print_report(report: CheckReport) -> None:
         print(f"    {summary.subject or '(no subject)'}")
 
 
+def _stdout_is_utf8() -> bool:
+    try:
+        return codecs.lookup(sys.stdout.encoding or "ascii").name == "utf-8"
+    except LookupError:
+        return False
+
+
 def _check(args: argparse.Namespace) -> int:
     settings = _settings_from_args(args)
     report = asyncio.run(check_mailbox(settings, args.list))
+    # Subjects hold any character; a stdout that cannot encode them (a latin-1 locale, a
+    # redirect on Windows) must still get the report: JSON escapes, text is backslash-escaped.
     if args.json:
-        print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+        print(json.dumps(report.as_dict(), ensure_ascii=not _stdout_is_utf8(), indent=2))
     else:
+        if isinstance(sys.stdout, io.TextIOWrapper):
+            sys.stdout.reconfigure(errors="backslashreplace")
         _print_report(report)
     return EXIT_OK
 
@@ -131,11 +153,35 @@ def _add_check(subparsers: argparse._SubParsersAction[Any]) -> None:
     parser.set_defaults(command=_check)
 
 
+_OPTION_VALUE = re.compile(r"(?<!\S)(-[^\s=]*)=\S*")
+
+
+def _takes_value(word: str) -> bool:
+    """Whether ``word`` is an option that the next word may be the value of."""
+    return word.startswith("-") and "=" not in word
+
+
+def _without_values(message: str) -> str:
+    """An argparse message without the values given to unknown options.
+
+    A mistyped ``--password=…`` or ``-p …`` must not put the password on the screen.
+    """
+    prefix = "unrecognized arguments: "
+    if message.startswith(prefix):
+        words = message.removeprefix(prefix).split()
+        shown = [
+            "…" if index and _takes_value(words[index - 1]) else word
+            for index, word in enumerate(words)
+        ]
+        message = prefix + " ".join(shown)
+    return _OPTION_VALUE.sub(r"\1=…", message)
+
+
 class _Parser(argparse.ArgumentParser):
     """Argument errors become exit code 2 with one line, like every other usage error."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        raise UsageError(message)
+        raise UsageError(_without_values(message))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -160,6 +206,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         command: Command = args.command
         return command(args)
     except UsageError as err:
+        return _fail(EXIT_USAGE, str(err))
+    except ConfigError as err:  # found once running: an unreadable CA file, a line break
         return _fail(EXIT_USAGE, str(err))
     except AuthError as err:
         return _fail(EXIT_AUTH, f"authentication failed: {err}")
