@@ -10,7 +10,6 @@ from typing import Any
 import voluptuous as vol
 from homeassistant.config_entries import (
     SOURCE_RECONFIGURE,
-    ConfigEntry,
     ConfigEntryState,
     ConfigFlow,
     ConfigFlowResult,
@@ -101,6 +100,12 @@ def _user_schema(*, advanced: bool) -> vol.Schema:
 
 
 RULE = "rule"
+TEMPLATE_EXAMPLES = {
+    "topic_example": "home/mail/{{ from_address }}",
+    "default_title": "New mail from {{ sender }}",
+}
+"""Templates quoted in the rule form's help texts. They go in as placeholders: the frontend
+reads translations as ICU messages, where ``{{`` is a syntax error."""
 RULES = "rules"
 NONE = "-"
 
@@ -153,7 +158,7 @@ class Pop3MailConfigFlow(ConfigFlow, domain=DOMAIN):
 
     @staticmethod
     @callback
-    def async_get_options_flow(config_entry: ConfigEntry) -> Pop3MailOptionsFlow:
+    def async_get_options_flow(config_entry: Pop3MailConfigEntry) -> Pop3MailOptionsFlow:
         """Polling options."""
         return Pop3MailOptionsFlow()
 
@@ -406,7 +411,11 @@ class Pop3MailOptionsFlow(OptionsFlow):
     ) -> ConfigFlowResult:
         rules = self._rules()
         previous = rules[index] if index is not None else None
-        placeholders = {"error": "", "urls": await self._privacy_urls(previous)}
+        placeholders = {
+            "error": "",
+            "urls": await self._privacy_urls(previous),
+            **TEMPLATE_EXAMPLES,
+        }
         errors: dict[str, str] = {}
         suggested: dict[str, Any] | None = form_values(previous) if previous else None
         if user_input is not None:

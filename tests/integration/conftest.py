@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from datetime import timedelta
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 
 import pytest
-from homeassistant.config_entries import ConfigEntryState
+from homeassistant.config_entries import ConfigEntryState, ConfigFlowResult
 from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT, CONF_USERNAME, CONF_VERIFY_SSL
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
@@ -25,6 +27,33 @@ from custom_components.pop3_mail.const import (
 )
 from tests.support.dovecot import DovecotServer, MailUser
 from tests.support.fault_server import FaultServer, Script
+
+STRINGS: dict[str, Any] = json.loads(
+    (Path(__file__).parents[2] / "custom_components/pop3_mail/strings.json").read_text(
+        encoding="utf-8"
+    )
+)
+
+
+def _texts(tree: Mapping[str, Any]) -> Iterator[str]:
+    for value in tree.values():
+        if isinstance(value, Mapping):
+            yield from _texts(value)
+        else:
+            yield value
+
+
+def assert_placeholders_supplied(result: ConfigFlowResult, category: str) -> None:
+    """Every ``{placeholder}`` of the texts shown with ``result`` has a value.
+
+    ``category`` is ``config`` or ``options``. The frontend shows "Translation error" in place
+    of a text whose placeholder is missing.
+    """
+    shown = list(_texts(STRINGS[category]["step"][result["step_id"]]))
+    errors = result.get("errors") or {}
+    shown += [STRINGS[category]["error"][error] for error in errors.values()]
+    wanted = {name for text in shown for name in re.findall(r"\{(\w+)\}", text)}
+    assert wanted <= set(result.get("description_placeholders") or {}), result["step_id"]
 
 
 @pytest.fixture(autouse=True)

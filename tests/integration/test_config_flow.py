@@ -39,7 +39,7 @@ from custom_components.pop3_mail.engine.errors import (
     TransientServerError,
 )
 from custom_components.pop3_mail.engine.mailbox import Mailbox
-from tests.integration.conftest import advance, make_message
+from tests.integration.conftest import advance, assert_placeholders_supplied, make_message
 from tests.support.dovecot import DovecotServer, MailUser
 from tests.support.ports import free_port
 
@@ -105,6 +105,7 @@ async def start_user_flow(hass: HomeAssistant, *, advanced: bool = True) -> Conf
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "user"
     assert result["errors"] == {}
+    assert_placeholders_supplied(result, "config")
     return result
 
 
@@ -220,6 +221,7 @@ async def test_user_flow_errors_then_recovers(
     )
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {"base": error}
+    assert_placeholders_supplied(result, "config")
     if error != "invalid_auth":
         assert placeholders(result)["error"]
     # The password is never sent back to the browser.
@@ -272,6 +274,7 @@ async def test_plain_needs_a_confirmation(
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "insecure"
     assert result["description_placeholders"] == {"host": dovecot.host}
+    assert_placeholders_supplied(result, "config")
 
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_INSECURE_CONFIRMED: False}
@@ -279,6 +282,7 @@ async def test_plain_needs_a_confirmation(
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "insecure"
     assert result["errors"] == {CONF_INSECURE_CONFIRMED: "insecure_not_confirmed"}
+    assert_placeholders_supplied(result, "config")
 
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_INSECURE_CONFIRMED: True}
@@ -349,6 +353,7 @@ async def test_reauth(
     result = await hass.config_entries.flow.async_configure(flows[0]["flow_id"])
     assert result["step_id"] == "reauth_confirm"
     assert placeholders(result)[CONF_USERNAME] == mail_user.username
+    assert_placeholders_supplied(result, "config")
 
     # (Dovecot delays every failed login more than the last: fake this one.)
     with patch(TRY_LOGIN, side_effect=AuthError("[AUTH] Authentication failed.")):
@@ -357,6 +362,7 @@ async def test_reauth(
         )
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {"base": "invalid_auth"}
+    assert_placeholders_supplied(result, "config")
 
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_PASSWORD: mail_user.password}
@@ -381,6 +387,7 @@ async def test_reconfigure_keeps_the_state(
 
     result = await loaded_entry.start_reconfigure_flow(hass, show_advanced_options=True)
     assert result["step_id"] == "reconfigure"
+    assert_placeholders_supplied(result, "config")
     # Switch from implicit TLS to STARTTLS on the other port: the same maildrop.
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"],
@@ -458,6 +465,7 @@ async def test_reconfigure_to_plain_and_errors(
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "reconfigure"
     assert result["errors"] == {"base": "cannot_connect"}
+    assert_placeholders_supplied(result, "config")
 
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"],
@@ -496,11 +504,13 @@ async def open_settings(hass: HomeAssistant, entry_id: str) -> ConfigFlowResult:
     """The options flow's menu, then its polling-settings form."""
     result = await hass.config_entries.options.async_init(entry_id)
     assert result["type"] is FlowResultType.MENU
+    assert_placeholders_supplied(result, "options")
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {"next_step_id": "settings"}
     )
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "settings"
+    assert_placeholders_supplied(result, "options")
     return result
 
 
@@ -552,3 +562,7 @@ async def test_options_flow_of_an_entry_that_is_not_loaded(
     entry = make_entry()
     result = await open_settings(hass, entry.entry_id)
     assert result["description_placeholders"] == {"login_delay": "0"}
+    # No LOGIN-DELAY known: the minimum is 30 s.
+    assert schema_of(result)({CONF_SCAN_INTERVAL: 30})[CONF_SCAN_INTERVAL] == 30
+    with pytest.raises(vol.Invalid):
+        schema_of(result)({CONF_SCAN_INTERVAL: 29})

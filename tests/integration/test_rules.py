@@ -37,7 +37,7 @@ from custom_components.pop3_mail.const import (
 )
 from custom_components.pop3_mail.engine.dispatch.publisher import DeliveryError
 from custom_components.pop3_mail.mqtt_publisher import HomeAssistantMqttPublisher
-from tests.integration.conftest import make_message
+from tests.integration.conftest import assert_placeholders_supplied, make_message
 from tests.support.dovecot import MailUser
 from tests.support.mosquitto import MosquittoBroker
 
@@ -126,19 +126,25 @@ async def check_now(hass: HomeAssistant, entry: MockConfigEntry) -> None:
 async def open_menu(hass: HomeAssistant, entry: MockConfigEntry) -> ConfigFlowResult:
     result = await hass.config_entries.options.async_init(entry.entry_id)
     assert result["type"] is FlowResultType.MENU
+    assert_placeholders_supplied(result, "options")
     return result
 
 
 async def choose(hass: HomeAssistant, result: ConfigFlowResult, step: str) -> ConfigFlowResult:
-    return await hass.config_entries.options.async_configure(
+    result = await hass.config_entries.options.async_configure(
         result["flow_id"], {"next_step_id": step}
     )
+    assert_placeholders_supplied(result, "options")
+    return result
 
 
 async def submit(
     hass: HomeAssistant, result: ConfigFlowResult, values: dict[str, Any]
 ) -> ConfigFlowResult:
-    return await hass.config_entries.options.async_configure(result["flow_id"], values)
+    result = await hass.config_entries.options.async_configure(result["flow_id"], values)
+    if result["type"] is FlowResultType.FORM:
+        assert_placeholders_supplied(result, "options")
+    return result
 
 
 def suggested(result: ConfigFlowResult) -> dict[str, Any]:
