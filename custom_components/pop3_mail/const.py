@@ -30,7 +30,7 @@ MAX_MAX_NEW_PER_POLL: Final = 200
 BACKOFF_CAP: Final = 3600
 """Longest wait (seconds) between retries while the server keeps failing."""
 BUSY_TOLERANCE: Final = 3
-"""Consecutive "come back later" answers during which entities keep their last values."""
+"""Consecutive "come back later" answers or timeouts during which entities keep their values."""
 
 EVENT_RECEIVED: Final = "pop3_mail_received"
 EVENT_TYPE_RECEIVED: Final = "received"

@@ -35,6 +35,7 @@ from .engine.errors import (
     LoginDelayError,
     PermanentServerError,
     Pop3Error,
+    Pop3TimeoutError,
     TlsError,
     TransientServerError,
 )
@@ -120,15 +121,19 @@ class Pop3MailCoordinator(DataUpdateCoordinator[PollResult]):
                 translation_key="auth_failed",
                 translation_placeholders={"error": str(err)},
             ) from err
-        except TransientServerError as err:
+        except (TransientServerError, Pop3TimeoutError) as err:
             return self._busy(err)
         except Pop3Error as err:
             self._failed(err)
         self._succeeded()
         return result
 
-    def _busy(self, err: TransientServerError) -> PollResult:
-        """The server asked us to come back later: keep the last values for a while."""
+    def _busy(self, err: TransientServerError | Pop3TimeoutError) -> PollResult:
+        """The server asked us to come back later, or was too slow: keep the values a while.
+
+        Neither says anything about the mailbox's content, and both usually pass by the next
+        try; a server that refuses connections outright is ``_failed`` at once.
+        """
         self.poll_error = err
         self._retry_in(self._retry_delay(err))
         if self.data is not None and self._failures <= BUSY_TOLERANCE:

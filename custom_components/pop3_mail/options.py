@@ -13,14 +13,18 @@ from .const import (
     DEFAULT_MAX_NEW_PER_POLL,
     DEFAULT_SCAN_INTERVAL,
     DEFAULT_SNIPPET_LENGTH,
+    MIN_SCAN_INTERVAL,
 )
 from .engine.mailbox import PollOptions
 from .engine.tracking import TrackingOptions
 
 
 def scan_interval(options: Mapping[str, Any]) -> int:
-    """Configured seconds between checks."""
-    return int(options.get(CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL))
+    """Configured seconds between checks, never below the minimum.
+
+    The options form enforces the minimum; this guards a hand-edited ``core.config_entries``.
+    """
+    return max(int(options.get(CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL)), MIN_SCAN_INTERVAL)
 
 
 def poll_options(options: Mapping[str, Any]) -> PollOptions:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import timedelta
 from unittest.mock import patch
 
@@ -14,8 +15,12 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed  # type: ignore[import-untyped]
 
-from custom_components.pop3_mail.const import DOMAIN
-from custom_components.pop3_mail.engine.errors import TlsError
+from custom_components.pop3_mail.const import CONF_SCAN_INTERVAL, DOMAIN, MIN_SCAN_INTERVAL
+from custom_components.pop3_mail.engine.errors import (
+    MailboxInUseError,
+    Pop3TimeoutError,
+    TlsError,
+)
 from custom_components.pop3_mail.engine.mailbox import Mailbox
 from tests.integration.conftest import (
     USER_PASS_CAPA,
@@ -23,7 +28,7 @@ from tests.integration.conftest import (
     fault_entry_data,
     make_message,
 )
-from tests.support.fault_server import FaultServer, reply, reply_and_close
+from tests.support.fault_server import FaultServer, Handler, hang, reply, reply_and_close
 
 IN_USE = b"-ERR [IN-USE] Mailbox is locked by another POP3 session.\r\n"
 SYS_PERM = b"-ERR [SYS/PERM] Your account is not enabled for POP access.\r\n"
@@ -54,22 +59,33 @@ def interval(entry: MockConfigEntry) -> float:
     return float(update_interval.total_seconds())
 
 
+@pytest.mark.parametrize(
+    ("answer", "error"),
+    [(reply(IN_USE), MailboxInUseError), (hang(), Pop3TimeoutError)],
+    ids=["in_use", "timeout"],
+)
 async def test_busy_server_keeps_values_then_goes_unavailable(
     hass: HomeAssistant,
     fault_server: FaultServer,
     fault_entry: MockConfigEntry,
     caplog: pytest.LogCaptureFixture,
+    answer: Handler,
+    error: type[Exception],
 ) -> None:
+    mailbox = fault_entry.runtime_data.mailbox
+    # Fault injection: a short wait for the server's answer (the real one is 30 s).
+    mailbox.settings = replace(mailbox.settings, command_timeout=0.5)
     assert unread_state(hass, fault_entry) == "0"
-    fault_server.script.handlers["PASS"] = reply(IN_USE)
+    fault_server.script.handlers["PASS"] = answer
 
-    # A busy maildrop says nothing about its content: the last values stay.
+    # A busy or slow server says nothing about the mailbox's content: the last values stay.
     waits = []
     for _ in range(3):
         await advance(hass, interval(fault_entry))
         assert unread_state(hass, fault_entry) == "0"
         waits.append(interval(fault_entry))
     assert waits == [600, 1200, 2400]  # doubled each time
+    assert isinstance(fault_entry.runtime_data.poll_error, error)
     assert "Error fetching" not in caplog.text
 
     await advance(hass, interval(fault_entry))
@@ -236,3 +252,21 @@ async def test_next_poll_time_follows_the_update_interval(
     await tick(hass, freezer, 3)
     assert fault_server.connections == connections + 1
     assert fault_entry.runtime_data.update_interval == timedelta(seconds=300)
+
+
+async def test_scan_interval_is_never_below_the_minimum(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    fault_server: FaultServer,
+    make_entry: Callable[..., MockConfigEntry],
+) -> None:
+    # A hand-edited entry: the options form does not accept less than 30 s.
+    entry = make_entry(fault_entry_data(fault_server), options={CONF_SCAN_INTERVAL: 5})
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.runtime_data.configured_interval == MIN_SCAN_INTERVAL == 30
+    connections = fault_server.connections
+    await tick(hass, freezer, 29)
+    assert fault_server.connections == connections
+    await tick(hass, freezer, 2)
+    assert fault_server.connections == connections + 1
