@@ -19,6 +19,7 @@ from pytest_homeassistant_custom_component.common import (  # type: ignore[impor
 from custom_components.pop3_mail.const import (
     CONF_CAFILE,
     CONF_MAX_NEW_PER_POLL,
+    CONF_RULES,
     CONF_SCAN_INTERVAL,
     DOMAIN,
     EVENT_RECEIVED,
@@ -262,13 +263,34 @@ async def test_device_and_entities(hass: HomeAssistant, loaded_entry: MockConfig
     assert by_key["outbox"].entity_category is EntityCategory.DIAGNOSTIC
     assert by_key["mailbox_size"].disabled_by is er.RegistryEntryDisabler.INTEGRATION
     assert by_key["unread"].translation_key == "unread"
+    assert by_key["unread"].capabilities == {"state_class": "measurement"}
+    assert by_key["last_checked"].original_device_class == "timestamp"
+    assert by_key["mail"].capabilities == {"event_types": ["received"]}
 
 
 async def test_removal_forgets_the_stored_state(
-    hass: HomeAssistant, hass_storage: dict[str, Any], loaded_entry: MockConfigEntry
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    mail_user: MailUser,
+    make_entry: Callable[..., MockConfigEntry],
 ) -> None:
-    key = storage_key(loaded_entry.entry_id, "seen")
-    assert key in hass_storage
-    assert await hass.config_entries.async_remove(loaded_entry.entry_id)
+    # A rule whose target is down leaves a delivery waiting in the outbox.
+    unreachable = {
+        "name": "push",
+        "actions": [{"notify": {"urls": ["json://127.0.0.1:9/nothing-listens"]}}],
+    }
+    entry = make_entry(options={CONF_RULES: [unreachable]})
+    assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
-    assert key not in hass_storage
+    mail_user.deliver(make_message("Waits in the outbox"))
+    await advance(hass, 300)
+    keys = [storage_key(entry.entry_id, purpose) for purpose in ("seen", "outbox")]
+    assert all(key in hass_storage for key in keys)
+    assert hass_storage[keys[1]]["data"]
+
+    # Unloading keeps both; removing the entry deletes them.
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    assert all(key in hass_storage for key in keys)
+    assert await hass.config_entries.async_remove(entry.entry_id)
+    await hass.async_block_till_done()
+    assert not any(key in hass_storage for key in keys)

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
+from homeassistant.components.recorder.const import SupportedDialect
+from homeassistant.components.recorder.db_schema import EventData, StateAttributes
+from homeassistant.const import EVENT_STATE_CHANGED
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events  # type: ignore[import-untyped]
 
 from custom_components.pop3_mail.const import (
     ATTRIBUTES_BUDGET,
+    CONF_SNIPPET_LENGTH,
     EVENT_DATA_BUDGET,
     EVENT_RECEIVED,
     MAX_EVENT_DATA_BYTES,
+    MAX_SNIPPET_LENGTH,
 )
 from custom_components.pop3_mail.engine.mail.model import Attachment, MailSummary
 from custom_components.pop3_mail.mail_data import event_data, fit_to_budget, summary_data
@@ -93,3 +99,51 @@ async def test_an_oversized_message_still_fires_its_event(
     assert mail is not None
     assert mail.attributes["subject"] == "Huge header"
     assert mail.attributes["truncated"] is True
+
+
+async def test_the_recorder_keeps_the_largest_possible_message(
+    hass: HomeAssistant, mail_user: MailUser, make_entry: Callable[..., MockConfigEntry]
+) -> None:
+    """Measured with the recorder's own encoder: it stores ``{}`` for data above its limits."""
+    entry = make_entry(options={CONF_SNIPPET_LENGTH: MAX_SNIPPET_LENGTH})
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    events = async_capture_events(hass, EVENT_RECEIVED)
+    changes = async_capture_events(hass, EVENT_STATE_CHANGED)
+    # Every field at its cap, in 4-byte characters where text can be.
+    recipients = ",\r\n ".join(
+        f"=?utf-8?b?8J+TrA==?= <{'r' * 200}{n}@example.com>" for n in range(100)
+    )
+    subject = " ".join(["=?utf-8?b?8J+TrPCfk6zwn5Os?="] * 400)
+    body = "\U0001f4ec" * 5000
+    mail_user.deliver(
+        f"From: =?utf-8?b?8J+TrA==?= <{'f' * 60}@example.com>\r\nTo: {recipients}\r\n"
+        f"Cc: {recipients}\r\nSubject: {subject}\r\nMIME-Version: 1.0\r\n"
+        "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+        f"{body}\r\n".encode()
+    )
+    await advance(hass, 300)
+
+    (event,) = events
+    assert event.data["truncated"] is True
+    assert len(event.data["subject"]) == 1000  # the engine's cap, kept
+    assert len(event.data["to"]) + len(event.data["cc"]) < 200  # recipients dropped for room
+    for dialect in (SupportedDialect.SQLITE, SupportedDialect.POSTGRESQL):
+        assert EventData.shared_data_bytes_from_event(event, dialect) != b"{}"
+    recorded = {
+        change.data["entity_id"]: change
+        for change in changes
+        if change.data["new_state"] is not None
+    }
+    mail = recorded[f"event.{entry.title}_mail"]
+    assert mail.data["new_state"].attributes["event_type"] == "received"
+    latest = recorded[f"sensor.{entry.title}_latest_subject"]
+    for change in (mail, latest):
+        for dialect in (SupportedDialect.SQLITE, SupportedDialect.POSTGRESQL):
+            assert StateAttributes.shared_attrs_bytes_from_event(change, dialect) != b"{}"
+
+
+def test_what_cannot_be_cut_is_returned_as_small_as_it_gets() -> None:
+    # Only the listed fields are shortened; ids and addresses stay whole even over budget.
+    data = fit_to_budget({"message_id": "m" * 500, "snippet": "s" * 500}, 100)
+    assert data == {"message_id": "m" * 500, "snippet": "", "truncated": True}

@@ -103,6 +103,7 @@ async def test_mark_read_unknown_uid(hass: HomeAssistant, loaded_entry: MockConf
     with pytest.raises(ServiceValidationError) as caught:
         await mark_read(hass, loaded_entry.entry_id, "nope")
     assert caught.value.translation_key == "unknown_uid"
+    assert str(caught.value) == "No message with UID nope was on the server at the last check"
 
 
 async def test_actions_need_a_loaded_entry_of_this_integration(
@@ -111,6 +112,7 @@ async def test_actions_need_a_loaded_entry_of_this_integration(
     with pytest.raises(ServiceValidationError) as caught:
         await check_now(hass, "no-such-entry")
     assert caught.value.translation_key == "unknown_entry"
+    assert str(caught.value) == "no-such-entry is not a POP3 Mail entry"
 
     other_domain = MockConfigEntry(domain="demo")
     other_domain.add_to_hass(hass)
@@ -122,6 +124,7 @@ async def test_actions_need_a_loaded_entry_of_this_integration(
     with pytest.raises(ServiceValidationError) as caught:
         await mark_read(hass, loaded_entry.entry_id)
     assert caught.value.translation_key == "entry_not_loaded"
+    assert str(caught.value) == f"The mailbox {loaded_entry.title} is not loaded"
 
 
 async def test_check_now_reports_a_failure(
@@ -138,6 +141,7 @@ async def test_check_now_reports_a_failure(
     assert caught.value.translation_key == "cannot_connect"
     assert caught.value.translation_placeholders is not None
     assert caught.value.translation_placeholders["error"]
+    assert str(caught.value).startswith("Cannot reach the server: ")
 
 
 async def test_check_now_respects_the_login_delay(
@@ -153,6 +157,7 @@ async def test_check_now_respects_the_login_delay(
     with pytest.raises(ServiceValidationError) as caught:
         await check_now(hass, entry.entry_id)
     assert caught.value.translation_key == "too_soon"
+    assert str(caught.value).startswith("The server allows only one login every few minutes")
     assert caught.value.translation_placeholders is not None
     assert 890 <= int(caught.value.translation_placeholders["seconds"]) <= 900
     assert fault_server.connections == connections  # the server was not bothered
