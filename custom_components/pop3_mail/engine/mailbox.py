@@ -232,13 +232,16 @@ class Mailbox:
                 )
             self._listing_uids = listing.uids
             announced = [summary.uid for summary in new_messages]
-            tracker.mark_announced(announced)
             if new_messages and on_new is not None:
+                # Marked announced only afterwards: a save the handler causes (acknowledge,
+                # deletion request) must not persist messages it has not handled yet.
                 try:
                     await on_new(result)
                 except BaseException:
-                    tracker.forget(announced)
+                    tracker.forget(announced)  # also those it acknowledged: announce again
                     raise
+            tracker.mark_announced(announced)
+            if new_messages and on_new is not None:
                 result = replace(result, unread=tracker.unread(listing.uids))
             state.latest = latest.as_dict() if latest else None
             await self._store.save(state.to_json())
@@ -370,11 +373,12 @@ class Mailbox:
             if summary.uid == uid:
                 return summary
         if state.latest and state.latest.get("uid") == uid:
-            cached = MailSummary.from_dict(state.latest)
-            if cached.number == number:
+            cached = _cached_summary({**state.latest, "number": number})
+            if cached is not None:
                 return cached
-            return MailSummary.from_dict({**state.latest, "number": number})
-        return self._summary(await client.top(number, self.options.top_lines), uid, number, size)
+        # Like new mail: a server that refuses TOP still gets a (header-less) summary.
+        top = (await client.top_many([number], self.options.top_lines)).get(number)
+        return self._summary(top if isinstance(top, bytes) else b"", uid, number, size)
 
     def _summary(
         self, raw: bytes, uid: str, number: int, size: int, *, complete: bool = False
@@ -388,6 +392,14 @@ class Mailbox:
             snippet_length=self.options.snippet_length,
             complete=complete,
         )
+
+
+def _cached_summary(data: dict[str, Any]) -> MailSummary | None:
+    """The summary kept in the state, or ``None`` when it is damaged or from another layout."""
+    try:
+        return MailSummary.from_dict(data)
+    except (TypeError, ValueError, KeyError, AttributeError):
+        return None
 
 
 def _newest(uids: Sequence[str], limit: int) -> tuple[str, ...]:
