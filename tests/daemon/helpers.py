@@ -17,6 +17,7 @@ import yaml
 
 from tests.engine.dispatch.helpers import eventually
 from tests.support.dovecot import DovecotServer, MailUser
+from tests.support.fault_server import FaultServer
 from tests.support.ports import free_port
 
 POP3_MAIL = Path(sys.executable).with_name("pop3-mail")
@@ -47,6 +48,21 @@ def account(name: str, dovecot: DovecotServer, user: MailUser, **extra: Any) -> 
         "username": user.username,
         "password": user.password,
         "scan_interval": 3600,  # the tests trigger polls through the API
+        **extra,
+    }
+
+
+def scripted_account(name: str, server: FaultServer, **extra: Any) -> dict[str, Any]:
+    """An account entry for the scripted fault server (plain text, its script's login)."""
+    return {
+        "name": name,
+        "host": server.host,
+        "port": server.port,
+        "security": "plain",
+        "allow_insecure": True,
+        "username": server.script.username,
+        "password": server.script.password,
+        "scan_interval": 3600,
         **extra,
     }
 
@@ -192,5 +208,6 @@ __all__ = [
     "eventually",
     "mail",
     "new_web_port",
+    "scripted_account",
     "write_config",
 ]

@@ -12,7 +12,7 @@ from pop3_mail.daemon.config import build_config
 from pop3_mail.daemon.runner import Daemon
 from pop3_mail.daemon.web import CheckResult
 
-from tests.daemon.helpers import eventually
+from tests.daemon.helpers import eventually, scripted_account
 from tests.support.fault_server import DEFAULT_CAPA, FaultServer, FaultSession, Script
 
 
@@ -21,18 +21,7 @@ async def daemon_for(tmp_path: Path, script: Script) -> AsyncIterator[tuple[Daem
     server = await FaultServer(script).start()
     config = build_config(
         {
-            "accounts": [
-                {
-                    "name": "home",
-                    "host": server.host,
-                    "port": server.port,
-                    "security": "plain",
-                    "allow_insecure": True,
-                    "username": script.username,
-                    "password": script.password,
-                    "scan_interval": 60,
-                }
-            ],
+            "accounts": [scripted_account("home", server, scan_interval=60)],
             "web": {"enabled": False},
             "state_dir": "state",
         },

@@ -9,7 +9,9 @@ State directory layout (default ``./state`` next to the configuration, ``/data``
 Shutdown on SIGTERM/SIGINT, bounded so that the process ends within 10 s: the web server stops
 taking requests, polls in progress get a few seconds to finish (their deliveries included) and
 are then cancelled (the session is aborted with RSET/QUIT, nothing is committed), outboxes are
-saved, pending retained states are flushed, and the MQTT client says ``offline``.
+saved, pending retained states are flushed, and the MQTT client says ``offline``. A notification
+still waiting for its service runs in a daemon thread (:mod:`.blocking`) and is abandoned; not
+confirmed, it is sent again after the next start.
 """
 
 from __future__ import annotations
@@ -29,8 +31,9 @@ from ..dispatch.dispatcher import Dispatcher
 from ..dispatch.rules import Rule, parse_rule
 from ..mailbox import Mailbox
 from ..state_store import JsonFileStore, safe_file_name
+from .blocking import run_in_daemon_thread
 from .config import PUBLISH_RULE_NAME, DaemonConfig, MqttConfig
-from .log_masking import configure_logging
+from .log_masking import SecretMask, configure_logging, log_uncaught
 from .mqtt import AsyncMqttClient
 from .mqtt_states import MqttStates
 from .registry import PublishedTopics
@@ -52,6 +55,7 @@ FLUSH_TIMEOUT = 1.0
 def run_daemon(config: DaemonConfig, *, verbose: bool = False) -> int:
     """Run until SIGTERM or SIGINT; returns the exit code."""
     configure_logging("debug" if verbose else config.log_level, config.secrets)
+    log_uncaught()
     try:
         return asyncio.run(_serve(config))
     except KeyboardInterrupt:  # a signal before the handlers were installed
@@ -108,6 +112,8 @@ class Daemon:
         """Set up (nothing connects before :meth:`run`)."""
         self.config = config
         self.started_at = datetime.now(UTC)
+        # Error texts of libraries may quote a secret (a notification URL's path, say).
+        self._mask = SecretMask(config.secrets)
         state_dir = config.state_dir
         self.client = mqtt_client(config.mqtt) if config.mqtt else None
         self.states = (
@@ -135,6 +141,7 @@ class Daemon:
                 mailbox=mailbox,
                 outbox_store=JsonFileStore(state_dir / "outbox" / f"{account.name}.json"),
                 publisher=self.client,
+                executor_runner=run_in_daemon_thread,
                 base_topic=config.mqtt.base_topic if config.mqtt else "pop3_mail",
             )
             self.workers[account.name] = AccountWorker(
@@ -146,7 +153,7 @@ class Daemon:
     # -- web.DaemonView ----------------------------------------------------------------------
 
     def status(self) -> dict[str, Any]:
-        """The JSON status document (no usernames, no secrets)."""
+        """The JSON status document (no usernames; configured secrets masked)."""
         mqtt: dict[str, Any] | None = None
         if self.client is not None:
             mqtt = {
@@ -162,12 +169,14 @@ class Daemon:
             entry = worker.status.as_dict(outbox_size=delivery.outbox_size)
             entry["delivery"] = delivery.as_dict()
             accounts.append(entry)
-        return {
+        document = {
             "version": __version__,
             "started_at": self.started_at.isoformat(timespec="seconds"),
             "mqtt": mqtt,
             "accounts": accounts,
         }
+        masked: dict[str, Any] = self._mask.mask_data(document)
+        return masked
 
     def request_check(self, account: str) -> CheckOutcome:
         """Poll ``account`` now (``KeyError`` for an unknown name)."""
