@@ -229,11 +229,16 @@ async def test_stop_rule_and_publish_messages_switch(
 async def test_signal_during_a_stuck_poll_exits_within_10_s(
     signum: signal.Signals,
     tmp_path: Path,
+    dovecot: DovecotServer,
+    mail_user: MailUser,
     mosquitto: MosquittoBroker,
     subscriber: Subscriber,
     launch: Launch,
 ) -> None:
-    """A server that accepts and then says nothing: the poll hangs until the shutdown aborts it."""
+    """A server that accepts and then says nothing: the poll hangs until the shutdown aborts it.
+
+    Meanwhile the other account is polled as usual: accounts do not wait for each other.
+    """
     held: list[asyncio.StreamWriter] = []
 
     async def hold(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -252,8 +257,13 @@ async def test_signal_during_a_stuck_poll_exits_within_10_s(
         "timeout": 120,
     }
     try:
-        daemon = await launch([stuck])
+        daemon = await launch([stuck, account("home", dovecot, mail_user)])
         await eventually(lambda: bool(held))
+        await daemon.polled("home")
+        mail_user.deliver(mail("While the other hangs"))
+        home = await daemon.check("home")
+        assert home["result"] == "started"
+        assert (await daemon.account("home"))["messages"] == 1
         assert (await daemon.account("stuck"))["polling"] is True
         daemon.signal(signum)
         assert daemon.wait(timeout=10) == 0  # the documented bound, with the poll hanging

@@ -10,7 +10,13 @@ from pathlib import Path
 
 import pytest
 from pop3_mail.cli import main
-from pop3_mail.daemon.log_masking import MASK, MaskingFormatter, configure_logging, secret_fragments
+from pop3_mail.daemon.log_masking import (
+    MASK,
+    MaskingFormatter,
+    SecretMask,
+    configure_logging,
+    secret_fragments,
+)
 from pop3_mail.daemon.schedule import MAX_BACKOFF, effective_interval, first_delay, next_delay
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -50,6 +56,17 @@ def test_formatter_masks_messages_arguments_and_tracebacks() -> None:
     assert "s3cret-topic" not in text
     assert text.count(MASK) == 5
     assert "ValueError: password *** rejected" in text
+
+
+def test_json_documents_are_masked_throughout() -> None:
+    mask = SecretMask(["json://hooks.example/tok3n-xyz", "pw-123456", ""])
+    document = {"a": ["x pw-123456", {"k tok3n-xyz": 1}], "n": 5, "none": None, "t": ("pw-123456",)}
+    assert mask.mask_data(document) == {
+        "a": [f"x {MASK}", {f"k {MASK}": 1}],
+        "n": 5,
+        "none": None,
+        "t": [MASK],
+    }
 
 
 def test_configure_logging_replaces_handlers() -> None:

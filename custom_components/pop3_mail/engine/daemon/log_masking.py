@@ -1,17 +1,26 @@
-"""Logging for the daemon with every configured secret masked, tracebacks included.
+"""Logging (and the status API) of the daemon with every configured secret masked.
 
 The engine never puts secrets into its messages on purpose; this is the second line of defence
 against libraries (apprise, paho) or future code that might. Apprise URLs carry their tokens in
 the host, user, password, path or query, so those parts are masked on their own too.
+
+Python prints some errors to stderr without logging: an uncaught exception (main thread or
+another thread), an exception "ignored" in a finaliser, a warning. :func:`log_uncaught` sends
+those through logging as well, so they are masked like everything else.
 """
 
 from __future__ import annotations
 
 import logging
 import sys
+import threading
 from collections.abc import Iterable
-from typing import TextIO
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, TextIO
 from urllib.parse import parse_qsl, unquote, urlsplit
+
+if TYPE_CHECKING:
+    from sys import UnraisableHookArgs
 
 MASK = "***"
 _MIN_FRAGMENT = 6
@@ -41,12 +50,11 @@ def secret_fragments(secret: str) -> set[str]:
     return fragments
 
 
-class MaskingFormatter(logging.Formatter):
-    """Formats as usual, then replaces every secret fragment with ``***``."""
+class SecretMask:
+    """Replaces every fragment of the configured secrets with ``***``."""
 
-    def __init__(self, fmt: str, secrets: Iterable[str]) -> None:
-        """Mask ``secrets`` (and their URL parts) in everything this formatter writes."""
-        super().__init__(fmt)
+    def __init__(self, secrets: Iterable[str]) -> None:
+        """Mask ``secrets`` and their URL parts."""
         fragments: set[str] = set()
         for secret in secrets:
             if secret:
@@ -60,6 +68,29 @@ class MaskingFormatter(logging.Formatter):
             if fragment in text:
                 text = text.replace(fragment, MASK)
         return text
+
+    def mask_data(self, value: Any) -> Any:
+        """A copy of JSON-like ``value`` with every string (keys too) masked."""
+        if isinstance(value, str):
+            return self.mask(value)
+        if isinstance(value, dict):
+            return {self.mask_data(key): self.mask_data(item) for key, item in value.items()}
+        if isinstance(value, list | tuple):
+            return [self.mask_data(item) for item in value]
+        return value
+
+
+class MaskingFormatter(logging.Formatter):
+    """Formats as usual, then masks every secret fragment."""
+
+    def __init__(self, fmt: str, secrets: Iterable[str]) -> None:
+        """Mask ``secrets`` (and their URL parts) in everything this formatter writes."""
+        super().__init__(fmt)
+        self._mask = SecretMask(secrets)
+
+    def mask(self, text: str) -> str:
+        """``text`` with every secret fragment replaced."""
+        return self._mask.mask(text)
 
     def format(self, record: logging.LogRecord) -> str:
         """The formatted record, masked."""
@@ -81,3 +112,28 @@ def configure_logging(
     for noisy in ("aiohttp.access", "asyncio"):
         logging.getLogger(noisy).setLevel(max(root.level, logging.WARNING))
     return handler
+
+
+def log_uncaught() -> None:
+    """Route uncaught exceptions, ignored exceptions and warnings through logging (masked)."""
+    logger = logging.getLogger("pop3_mail.uncaught")
+
+    def main_thread(
+        kind: type[BaseException], error: BaseException, trace: TracebackType | None
+    ) -> None:
+        logger.critical("Uncaught exception", exc_info=(kind, error, trace))
+
+    def other_thread(hook: threading.ExceptHookArgs) -> None:
+        if hook.exc_type is SystemExit:
+            return
+        name = hook.thread.name if hook.thread is not None else "unknown"
+        logger.error("Uncaught exception in thread %s", name, exc_info=hook.exc_value)
+
+    def ignored(hook: UnraisableHookArgs) -> None:
+        where = hook.err_msg or "Exception ignored in"
+        logger.error("%s: %r", where, hook.object, exc_info=hook.exc_value)
+
+    sys.excepthook = main_thread
+    threading.excepthook = other_thread
+    sys.unraisablehook = ignored
+    logging.captureWarnings(capture=True)
