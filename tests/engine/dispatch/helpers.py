@@ -137,16 +137,41 @@ class Poll:
 
 
 class Clock:
-    """A settable clock for driving the outbox's schedule without sleeping."""
+    """A settable clock, and a ``sleep`` on it, for running the outbox's schedule in no time.
+
+    ``sleep`` returns once :meth:`advance` has moved the clock past its deadline, so the retry
+    loop's timer runs on this clock instead of real time.
+    """
 
     def __init__(self, now: float = 1_700_000_000.0) -> None:
         self.now = now
+        self._sleepers: list[tuple[float, asyncio.Future[None]]] = []
 
     def __call__(self) -> float:
         return self.now
 
     def advance(self, seconds: float) -> None:
         self.now += seconds
+        for deadline, waiter in list(self._sleepers):
+            if deadline <= self.now:
+                self._sleepers.remove((deadline, waiter))
+                if not waiter.done():
+                    waiter.set_result(None)
+
+    async def sleep(self, seconds: float) -> None:
+        waiter = asyncio.get_running_loop().create_future()
+        sleeper = (self.now + seconds, waiter)
+        self._sleepers.append(sleeper)
+        try:
+            await waiter
+        finally:
+            if sleeper in self._sleepers:
+                self._sleepers.remove(sleeper)
+
+    @property
+    def wake_ups(self) -> list[float]:
+        """Deadlines of the sleeps in progress, as seconds from now."""
+        return sorted(deadline - self.now for deadline, _waiter in self._sleepers)
 
 
 @dataclass
@@ -215,3 +240,18 @@ class HttpEndpoint:
             self.failures[request.path] = remaining - 1
             return web.Response(status=500, text="broken on purpose")
         return web.Response(text="ok")
+
+
+async def let_time_pass(clock: Clock, seconds: float) -> None:
+    """Move ``clock`` on by ``seconds``, waking a dispatcher's retry loop at each of its timers.
+
+    Between steps the loop is given the chance to do what became due and go back to sleep, so
+    afterwards everything due by the new time has been attempted.
+    """
+    remaining = seconds
+    while remaining > 0:
+        await eventually(lambda: bool(clock.wake_ups))
+        step = min(remaining, clock.wake_ups[0])
+        clock.advance(step)
+        remaining -= step
+    await eventually(lambda: bool(clock.wake_ups))

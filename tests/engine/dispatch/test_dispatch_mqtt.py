@@ -4,19 +4,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 
 import pytest
 from pop3_mail.daemon.mqtt import AsyncMqttClient
-from pop3_mail.dispatch.dispatcher import Dispatcher
-from pop3_mail.dispatch.outbox import RetryPolicy
-from pop3_mail.dispatch.rules import parse_rules
-from pop3_mail.state_store import JsonFileStore
 
 from tests.support.mosquitto import MosquittoBroker
 
 from .conftest import DispatcherFactory
-from .helpers import Clock, Poll, RecordingMailbox, Subscriber, eventually, make_summary
+from .helpers import Clock, Poll, Subscriber, eventually, let_time_pass, make_summary
 
 RULES = [
     {"name": "everything", "actions": [{"mqtt": None}]},
@@ -149,30 +144,27 @@ async def test_outbox_crosses_a_dispatcher_restart(
 
 
 async def test_retries_run_on_their_own_once_the_broker_is_back(
+    make_dispatcher: DispatcherFactory,
     mosquitto: MosquittoBroker,
     mqtt: AsyncMqttClient,
     subscriber: Subscriber,
-    tmp_path: Path,
+    clock: Clock,
 ) -> None:
-    dispatcher = Dispatcher(
-        account="home",
-        rules=parse_rules(RULES[:1]),
-        mailbox=RecordingMailbox(),
-        outbox_store=JsonFileStore(tmp_path / "outbox.json"),
-        publisher=mqtt,
-        retry=RetryPolicy(first=0.2, maximum=0.5),
-    )
+    dispatcher = make_dispatcher(RULES[:1], publisher=mqtt, sleep=clock.sleep)
     await dispatcher.start()
-    try:
-        await broker_down(mosquitto, mqtt)
-        await dispatcher.handle(Poll((make_summary("x"),)))
-        assert dispatcher.status.outbox_size == 1
-        await broker_up(mosquitto, mqtt, subscriber)
-        # No new mail and no manual retry: the outbox's own schedule delivers it.
-        await eventually(lambda: len(subscriber.on(TOPIC)) == 1, timeout=30)
-        await eventually(lambda: dispatcher.status.outbox_size == 0)
-    finally:
-        await dispatcher.stop()
+    await broker_down(mosquitto, mqtt)
+    await dispatcher.handle(Poll((make_summary("x"),)))
+    assert dispatcher.status.outbox_size == 1
+    await broker_up(mosquitto, mqtt, subscriber)
+    # No new mail and no manual retry: the outbox's own timer delivers it after 30 s.
+    await let_time_pass(clock, 29)
+    assert dispatcher.status.outbox_size == 1
+    await let_time_pass(clock, 1)
+    assert dispatcher.status.outbox_size == 0
+    await let_time_pass(clock, 3600)
+    await mqtt.publish("home/marker", "end", qos=1, retain=False)
+    await eventually(lambda: len(subscriber.on("home/marker")) == 1)
+    assert [m.json()["uid"] for m in subscriber.on(TOPIC)] == ["x"]
 
 
 async def test_a_message_without_a_publisher_waits(

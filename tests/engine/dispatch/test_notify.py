@@ -11,15 +11,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pop3_mail.dispatch.dispatcher import Dispatcher
 from pop3_mail.dispatch.notify import invalid_urls
-from pop3_mail.dispatch.outbox import RetryPolicy
-from pop3_mail.dispatch.rules import parse_rules
 from pop3_mail.pop3 import RetrievedMessage
-from pop3_mail.state_store import JsonFileStore
 
 from .conftest import DispatcherFactory
-from .helpers import Clock, HttpEndpoint, Poll, RecordingMailbox, eventually, make_summary
+from .helpers import (
+    Clock,
+    HttpEndpoint,
+    Poll,
+    RecordingMailbox,
+    eventually,
+    let_time_pass,
+    make_summary,
+)
 
 SECRET = "tok3n-VERY-secret"
 
@@ -187,26 +191,27 @@ async def test_outbox_survives_a_restart(
     assert len(endpoint.on("/j")) == 2
 
 
-async def test_the_retry_loop_runs_by_itself(
-    endpoint: HttpEndpoint, mailbox: RecordingMailbox, outbox_path: Path
+async def test_the_retry_loop_keeps_its_own_schedule_without_new_mail(
+    endpoint: HttpEndpoint, make_dispatcher: DispatcherFactory, clock: Clock
 ) -> None:
-    endpoint.fail("/j")
-    dispatcher = Dispatcher(
-        account="home",
-        rules=parse_rules([notify_rule(endpoint.url("json", "/j"))]),
-        mailbox=mailbox,
-        outbox_store=JsonFileStore(outbox_path),
-        publisher=None,
-        retry=RetryPolicy(first=0.05, maximum=0.1),
-    )
+    endpoint.fail("/j", times=7)
+    dispatcher = make_dispatcher([notify_rule(endpoint.url("json", "/j"))], sleep=clock.sleep)
     await dispatcher.start()
-    try:
-        await dispatcher.handle(Poll((make_summary(),)))
-        # No new mail, no manual retry: the dispatcher's own schedule delivers it.
-        await eventually(lambda: dispatcher.status.delivered == 1)
-        assert len(endpoint.on("/j")) == 2
-    finally:
-        await dispatcher.stop()
+    await dispatcher.handle(Poll((make_summary(),)))
+    assert len(endpoint.on("/j")) == 1
+    await eventually(lambda: clock.wake_ups == [30])  # the loop sleeps until the first retry
+
+    # From here on only the clock moves: no new mail, no manual retry.
+    for attempts, delay in enumerate([30, 60, 120, 240, 480, 900, 900], start=1):
+        await let_time_pass(clock, delay - 1)
+        assert len(endpoint.on("/j")) == attempts, f"retry {attempts} came before {delay} s"
+        await let_time_pass(clock, 1)
+        assert len(endpoint.on("/j")) == attempts + 1, f"retry {attempts} not after {delay} s"
+    status = dispatcher.status
+    assert (status.delivered, status.failed, status.outbox_size) == (1, 7, 0)
+
+    await let_time_pass(clock, 3 * 3600)
+    assert len(endpoint.on("/j")) == 8
 
 
 async def test_a_failing_template_falls_back_to_the_default(

@@ -57,6 +57,28 @@ def test_output_is_capped() -> None:
     assert len(template.render(template_context(make_summary(), "a"))) == MAX_RENDERED_LENGTH
 
 
+@pytest.mark.parametrize(
+    "template",
+    [
+        "{{ (size + 9) ** (9 ** 9) > 0 }}",  # would compute for hours
+        "{{ subject * 10 ** 8 }}",  # would allocate gigabytes
+        "{{ 10 ** 9 * [0] }}",
+    ],
+)
+def test_huge_products_and_powers_are_refused_at_validation(template: str) -> None:
+    with pytest.raises(InvalidTemplateError, match=r"too large|more than"):
+        compile_template(template)
+
+
+def test_ordinary_arithmetic_still_works() -> None:
+    template = compile_template(
+        "{{ 2 ** 10 }}|{{ 'ab' * 3 }}|{{ 3 * '-' }}|{{ size * 2 }}|{{ 2.5 * 2 }}|{{ 2 ** -1 }}"
+    )
+    assert (
+        template.render(template_context(make_summary(size=5), "a")) == "1024|ababab|---|10|5.0|0.5"
+    )
+
+
 def test_runtime_failures_raise_only_template_render_error() -> None:
     template = compile_template("{{ 10 // size }}")  # fine on the sample message
     with pytest.raises(TemplateRenderError, match="ZeroDivisionError"):

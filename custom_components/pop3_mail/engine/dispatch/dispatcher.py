@@ -25,7 +25,7 @@ import functools
 import logging
 import re
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -162,11 +162,17 @@ class Dispatcher:
         publisher: MqttPublisher | None,
         executor_runner: ExecutorRunner | None = None,
         clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         retry: RetryPolicy | None = None,
         max_outbox: int = DEFAULT_MAX_ENTRIES,
         base_topic: str = DEFAULT_BASE_TOPIC,
     ) -> None:
-        """Dispatch for ``account`` (the name rules filter on and payloads carry)."""
+        """Dispatch for ``account`` (the name rules filter on and payloads carry).
+
+        ``clock`` (seconds since the epoch) decides when deliveries are due and ``sleep`` is
+        how the retry loop waits for that; tests drive both to run the schedule without
+        waiting for it.
+        """
         self.account = account
         self.rules = tuple(rules)
         self._mailbox = mailbox
@@ -174,6 +180,7 @@ class Dispatcher:
         self._publisher = publisher
         self._run_blocking: ExecutorRunner = executor_runner or default_executor_runner
         self._clock = clock
+        self._sleep = sleep
         self._retry = retry or RetryPolicy()
         self._base_topic = base_topic
         self._outbox = Outbox(max_entries=max_outbox)
@@ -820,8 +827,7 @@ class Dispatcher:
             if wait > 0:
                 # Woken early when new entries arrive or a target works again; either way
                 # the schedule is looked at afresh.
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), min(wait, _MAX_IDLE_WAIT))
+                await self._pause(min(wait, _MAX_IDLE_WAIT))
                 continue
             try:
                 await self.retry_due()
@@ -831,7 +837,18 @@ class Dispatcher:
                     self.account,
                     type(err).__name__,
                 )
-                await asyncio.sleep(_ERROR_PAUSE)
+                await self._sleep(_ERROR_PAUSE)
+
+    async def _pause(self, seconds: float) -> None:
+        """Sleep ``seconds``, or less when :attr:`_wake` is set."""
+        woken = asyncio.ensure_future(self._wake.wait())
+        slept = asyncio.ensure_future(self._sleep(seconds))
+        try:
+            await asyncio.wait((woken, slept), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiter in (woken, slept):
+                waiter.cancel()
+            await asyncio.gather(woken, slept, return_exceptions=True)
 
 
 def _is_placeholder(entry: OutboxEntry) -> bool:

@@ -14,6 +14,7 @@ from typing import Any, NoReturn
 
 from jinja2 import Template, TemplateError, meta, nodes
 from jinja2.exceptions import SecurityError
+from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from ..mail.model import Attachment, MailSummary
@@ -43,6 +44,8 @@ TEMPLATE_VARIABLES = frozenset(
 
 MAX_RENDERED_LENGTH = 32 * 1024
 """Rendered text is cut here (notification services reject huge bodies anyway)."""
+MAX_EXPONENT_BITS = 4096
+"""Largest integer power a template may compute (``2 ** 4096``), in bits."""
 
 
 class InvalidTemplateError(ValueError):
@@ -57,14 +60,40 @@ class _Sandbox(ImmutableSandboxedEnvironment):
     """Sandbox in which touching an unsafe attribute fails loudly instead of rendering empty.
 
     The trial render at validation time then rejects the template rather than letting it
-    pass as inert.
+    pass as inert. ``*`` and ``**`` are bounded: ``(size + 9) ** 9 ** 9`` or ``subject * 10 **
+    9`` would otherwise hold the event loop (and memory) while the rule is validated.
     """
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
+        """Refuse products and powers whose result would be huge, before computing them."""
+        if operator == "**":
+            _check_power(left, right)
+        elif operator == "*":
+            _check_repeat(left, right)
+            _check_repeat(right, left)
+        return super().call_binop(context, operator, left, right)
 
     def unsafe_undefined(self, obj: Any, attribute: str) -> NoReturn:
         """Refuse access to an attribute the sandbox considers unsafe."""
         raise SecurityError(
             f"access to attribute {attribute!r} of {type(obj).__name__!r} object is unsafe"
         )
+
+
+def _check_power(base: Any, exponent: Any) -> None:
+    if not (isinstance(base, int) and isinstance(exponent, int)) or abs(base) < 2:
+        return  # floats overflow by themselves (OverflowError); 0, 1 and -1 stay small
+    if exponent > 0 and exponent * abs(base).bit_length() > MAX_EXPONENT_BITS:
+        raise SecurityError(f"the power is too large (more than {MAX_EXPONENT_BITS} bits)")
+
+
+def _check_repeat(sequence: Any, count: Any) -> None:
+    if not isinstance(count, int) or not hasattr(sequence, "__len__"):
+        return
+    if count > 0 and len(sequence) * count > MAX_RENDERED_LENGTH:
+        raise SecurityError(f"repeating gives more than {MAX_RENDERED_LENGTH} items or characters")
 
 
 _TEXT_ENV = _Sandbox(autoescape=False)
