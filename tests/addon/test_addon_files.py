@@ -12,6 +12,7 @@ from typing import Any
 
 import pop3_mail
 import pytest
+import voluptuous as vol
 import yaml
 from PIL import Image
 from pop3_mail.daemon import config_schema
@@ -19,29 +20,19 @@ from pop3_mail.daemon.addon_options import daemon_config
 from pop3_mail.daemon.config import build_config
 from pop3_mail.settings import Security
 
+from tests.addon.supervisor_model import (
+    SCHEMA_ELEMENT,
+    TRANSLATIONS,
+    schema_leaves,
+    sub_options,
+    validate_options,
+)
 from tests.support.binaries import IN_CI
 
 ROOT = Path(__file__).resolve().parents[2]
 ADDON = ROOT / "addon"
 SERVICE = ADDON / "rootfs" / "etc" / "s6-overlay" / "s6-rc.d" / "pop3-mail"
 SCRIPTS = [SERVICE / "run", SERVICE / "finish"]
-
-# The Supervisor's option types (supervisor/addons/options.py, RE_SCHEMA_ELEMENT).
-SCHEMA_ELEMENT = re.compile(
-    r"^(?:"
-    r"|bool"
-    r"|email"
-    r"|url"
-    r"|port"
-    r"|device(?:\((?P<filter>subsystem=[a-z]+)\))?"
-    r"|str(?:\((?P<s_min>\d+)?,(?P<s_max>\d+)?\))?"
-    r"|password(?:\((?P<p_min>\d+)?,(?P<p_max>\d+)?\))?"
-    r"|int(?:\((?P<i_min>\d+)?,(?P<i_max>\d+)?\))?"
-    r"|float(?:\((?P<f_min>[\d\.]+)?,(?P<f_max>[\d\.]+)?\))?"
-    r"|match\((?P<match>.*)\)"
-    r"|list\((?P<list>.+)\)"
-    r")\??$"
-)
 
 # Keys the add-on linter rejects when set to the Supervisor's default (frenck/action-addon-linter).
 SUPERVISOR_DEFAULTS: dict[str, Any] = {
@@ -99,18 +90,8 @@ def test_no_key_at_its_default_and_no_obsolete_key() -> None:
     assert not OBSOLETE_KEYS & set(config)
 
 
-def leaves(schema: Any, path: str = "") -> list[tuple[str, Any]]:
-    """Every leaf type of a Supervisor schema with its path."""
-    if isinstance(schema, dict):
-        return [item for key, value in schema.items() for item in leaves(value, f"{path}.{key}")]
-    if isinstance(schema, list):
-        assert len(schema) == 1, f"{path}: a list schema has exactly one item type"
-        return leaves(schema[0], f"{path}[]")
-    return [(path, schema)]
-
-
 def test_schema_uses_supervisor_types() -> None:
-    found = leaves(manifest()["schema"])
+    found = schema_leaves(manifest()["schema"])
     assert found
     for path, kind in found:
         assert isinstance(kind, str), path
@@ -120,35 +101,6 @@ def test_schema_uses_supervisor_types() -> None:
     assert kinds[".accounts[].password"] == "password"
     assert kinds[".mqtt.password"] == "password?"
     assert kinds[".rules[].notify_urls[]"] == "password?"
-
-
-def supervisor_validate(schema: Any, value: Any, path: str = "root") -> None:
-    """The Supervisor's option validation, as far as structure and required keys go."""
-    if isinstance(schema, dict):
-        assert isinstance(value, dict), f"{path}: expected a dict"
-        for key, item in value.items():
-            assert key in schema, f"{path}.{key}: unknown option"
-            supervisor_validate(schema[key], item, f"{path}.{key}")
-        for key, item in schema.items():
-            optional = isinstance(item, list) or (isinstance(item, str) and item.endswith("?"))
-            if isinstance(item, list) and isinstance(item[0], str) and not item[0].endswith("?"):
-                optional = False
-            assert optional or key in value, f"{path}.{key}: required option missing"
-    elif isinstance(schema, list):
-        assert isinstance(value, list), f"{path}: expected a list"
-        for index, item in enumerate(value):
-            supervisor_validate(schema[0], item, f"{path}[{index}]")
-    else:
-        match = SCHEMA_ELEMENT.match(schema)
-        assert match, schema
-        if match.group("list"):
-            assert value in match.group("list").split("|"), f"{path}: {value!r}"
-        elif schema.startswith("match("):
-            assert re.match(match.group("match"), str(value)), f"{path}: {value!r}"
-        elif schema.startswith(("int", "port")):
-            assert isinstance(value, int), path
-        elif schema.startswith("bool"):
-            assert isinstance(value, bool), path
 
 
 FULL_OPTIONS: dict[str, Any] = {
@@ -199,11 +151,11 @@ FULL_OPTIONS: dict[str, Any] = {
 
 def test_default_options_match_the_schema() -> None:
     config = manifest()
-    supervisor_validate(config["schema"], config["options"])
+    assert validate_options(config["schema"], config["options"]) == config["options"]
 
 
 def test_full_options_match_the_schema_and_make_a_valid_daemon_config(tmp_path: Path) -> None:
-    supervisor_validate(manifest()["schema"], FULL_OPTIONS)
+    assert validate_options(manifest()["schema"], FULL_OPTIONS) == FULL_OPTIONS
     generated = daemon_config(FULL_OPTIONS, None, state_dir=str(tmp_path), config_dir=str(tmp_path))
     config = build_config(generated, base_dir=tmp_path)
     assert [account.name for account in config.accounts] == ["home"]
@@ -230,14 +182,43 @@ def test_options_mirror_the_daemon_schema() -> None:
     assert account["scan_interval"] == f"int({low},{high})?"
 
 
+def translations(language: str) -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load(
+        (ADDON / "translations" / f"{language}.yaml").read_text(encoding="utf-8")
+    )
+    return data
+
+
+def assert_entries_cover(entries: dict[str, Any], options: dict[str, Any], path: str) -> None:
+    """Every option (nested ones in ``fields``) has a name, and no entry is left over."""
+    assert set(entries) == set(options), path
+    for key, kind in options.items():
+        entry = entries[key]
+        assert entry["name"].strip(), f"{path}.{key}"
+        nested = sub_options(kind)
+        if nested is None:
+            assert "fields" not in entry, f"{path}.{key}: a plain option has no fields"
+        else:
+            assert entry.get("description", "").strip(), f"{path}.{key}"
+            assert_entries_cover(entry.get("fields", {}), nested, f"{path}.{key}")
+
+
 @pytest.mark.parametrize("language", ["en", "de"])
 def test_translations_match_the_options(language: str) -> None:
-    translations = yaml.safe_load((ADDON / "translations" / f"{language}.yaml").read_text())
-    configuration = translations["configuration"]
-    assert set(configuration) == set(manifest()["schema"])
-    for key, entry in configuration.items():
-        assert entry["name"].strip(), key
-        assert entry["description"].strip(), key
+    data = translations(language)
+    TRANSLATIONS(data)  # the Supervisor's translation schema (nested fields included)
+    assert_entries_cover(data["configuration"], manifest()["schema"], language)
+
+
+def test_translations_have_the_same_structure() -> None:
+    def shape(entries: dict[str, Any]) -> dict[str, Any]:
+        return {
+            key: (bool(entry.get("description")), shape(entry.get("fields", {})))
+            for key, entry in entries.items()
+        }
+
+    english, german = translations("en"), translations("de")
+    assert shape(german["configuration"]) == shape(english["configuration"])
 
 
 def test_versions_are_in_step() -> None:
@@ -357,16 +338,42 @@ def test_s6_service_layout() -> None:
 @pytest.mark.parametrize(
     ("options", "problem"),
     [
-        (
+        pytest.param(
             {"accounts": [{"name": "Bad Name", "host": "h", "username": "u", "password": "p"}]},
-            "name",
+            "Option 'name'",
+            id="account-name",
         ),
-        ({"accounts": [{"host": "h", "username": "u", "password": "p"}]}, "required option"),
-        ({"accounts": [], "mqtt": {"hots": "x"}}, "unknown option"),
-        ({"accounts": [], "log_level": "loud"}, "log_level"),
+        pytest.param(
+            {"accounts": [{"host": "h", "username": "u", "password": "p"}]},
+            "Missing option 'name' in accounts",
+            id="required-in-list",
+        ),
+        pytest.param({"mqtt": {"hots": "x"}}, "Unknown option 'hots'", id="typo"),
+        pytest.param({"log_level": "loud"}, "Option 'log_level'", id="log-level"),
+        pytest.param({"mqtt": {"port": 0}}, "Option 'port'", id="port-range"),
+        pytest.param({"mqtt": {"host": None}}, "Missing required option 'host'", id="null"),
+        pytest.param({"accounts": None}, "Invalid list for option 'accounts'", id="not-a-list"),
+        pytest.param({"mqtt": []}, "Invalid dict for option 'mqtt'", id="not-a-dict"),
     ],
 )
 def test_schema_check_rejects_bad_options(options: dict[str, Any], problem: str) -> None:
     full = {**manifest()["options"], **options}
-    with pytest.raises(AssertionError, match=problem):
-        supervisor_validate(manifest()["schema"], full)
+    with pytest.raises(vol.Invalid, match=problem):
+        validate_options(manifest()["schema"], full)
+
+
+@pytest.mark.parametrize("key", ["accounts", "mqtt", "rules"])
+def test_default_options_hold_every_required_section(key: str) -> None:
+    """A list of mappings or a mapping is required by the Supervisor: ``options`` must give it."""
+    options = {name: value for name, value in manifest()["options"].items() if name != key}
+    with pytest.raises(vol.Invalid, match=f"Missing option '{key}' in root"):
+        validate_options(manifest()["schema"], options)
+
+
+def test_supervisor_coerces_values_the_daemon_then_checks() -> None:
+    options = {**manifest()["options"], "accounts": [{**FULL_OPTIONS["accounts"][0]}]}
+    options["accounts"][0]["scan_interval"] = "600"
+    options["accounts"][0]["verify_ssl"] = "false"
+    stored = validate_options(manifest()["schema"], options)
+    assert stored["accounts"][0]["scan_interval"] == 600
+    assert stored["accounts"][0]["verify_ssl"] is False
