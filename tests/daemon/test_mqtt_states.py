@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from pop3_mail.daemon.config import build_config
+from pop3_mail.daemon.config import AccountConfig, MqttConfig, build_config
+from pop3_mail.daemon.discovery import device_config
 from pop3_mail.daemon.mqtt_states import MqttStates
 from pop3_mail.daemon.registry import PublishedTopics
 from pop3_mail.daemon.runner import mqtt_client
@@ -90,3 +91,52 @@ async def test_registry_lists_topics_of_departed_accounts(tmp_path: Path) -> Non
     (tmp_path / "published.json").write_text('{"version": 99}')
     await again.load()
     assert again.stale({}) == []
+
+
+async def test_every_poll_refreshes_the_values_home_assistant_expires(
+    tmp_path: Path, mosquitto: MosquittoBroker
+) -> None:
+    """``expire_after`` counts from the last message: an unchanged count is sent again anyway."""
+    config = build_config(
+        {
+            "mqtt": {"host": "127.0.0.1", "port": mosquitto.port},
+            "accounts": [{"name": "home", "host": "pop.example", "username": "u", "password": "p"}],
+        },
+        base_dir=tmp_path,
+    )
+    assert config.mqtt is not None
+    client = mqtt_client(config.mqtt)
+    states = MqttStates(
+        client,
+        config.mqtt,
+        config.accounts,
+        PublishedTopics(JsonFileStore(tmp_path / "published.json")),
+    )
+    subscriber = Subscriber(mosquitto.port, ["pop3_mail/home/#"]).start()
+    await client.start()
+    await states.start()
+    try:
+        latest = make_summary(subject="Same")
+        for minute in (0, 5):
+            checked = datetime(2026, 5, 1, 10, minute, tzinfo=UTC)
+            states.polled("home", unread=1, messages=3, latest=latest, checked_at=checked)
+            await eventually(lambda: states.pending == 0)
+        expiring = discovery_expiring_topics(config.mqtt, config.accounts[0])
+        assert expiring == {
+            "pop3_mail/home/unread",
+            "pop3_mail/home/messages",
+            "pop3_mail/home/latest",
+        }
+        await eventually(lambda: all(len(subscriber.on(topic)) == 2 for topic in expiring))
+        # Values that do not expire are only sent when they change.
+        assert len(subscriber.on("pop3_mail/home/status")) == 1
+    finally:
+        subscriber.stop()
+        await states.stop(1.0)
+        await client.stop()
+
+
+def discovery_expiring_topics(mqtt: MqttConfig, account: AccountConfig) -> set[str]:
+    """State topics of the components that Home Assistant expires."""
+    components = device_config(mqtt, account, poll_interval=300)["cmps"].values()
+    return {c["state_topic"] for c in components if "expire_after" in c}

@@ -126,6 +126,9 @@ class MqttStates:
         self._values.set(topics.messages, str(messages))
         self._values.set(topics.latest, latest_json)
         self._values.set(topics.last_checked, checked_at.isoformat(timespec="seconds"))
+        # Home Assistant makes these unavailable ``expire_after`` seconds after their last
+        # message (see discovery), so every poll sends them again, changed or not.
+        self._values.republish([topics.unread, topics.messages, topics.latest])
         self.health(account, Health.OK, None, None)
 
     def health(
