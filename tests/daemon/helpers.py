@@ -15,7 +15,7 @@ from typing import Any
 import aiohttp
 import yaml
 
-from tests.engine.dispatch.helpers import eventually
+from tests.engine.dispatch.helpers import Subscriber, eventually
 from tests.support.dovecot import DovecotServer, MailUser
 from tests.support.fault_server import FaultServer
 from tests.support.ports import free_port
@@ -198,6 +198,16 @@ class DaemonProcess:
         return self.log.read_text(errors="replace")
 
 
+async def retained_now(port: int, topic: str) -> list[bytes]:
+    """What a brand-new subscriber receives as retained on ``topic`` (fresh connection)."""
+    probe = Subscriber(port, [topic]).start()
+    try:
+        await asyncio.sleep(0.5)  # retained messages arrive right after SUBACK
+        return [seen.payload for seen in probe.on(topic) if seen.retain]
+    finally:
+        probe.stop()
+
+
 def new_web_port() -> int:
     return free_port()
 
@@ -208,6 +218,7 @@ __all__ = [
     "eventually",
     "mail",
     "new_web_port",
+    "retained_now",
     "scripted_account",
     "write_config",
 ]

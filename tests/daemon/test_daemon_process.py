@@ -13,7 +13,7 @@ import paho.mqtt.publish as publish
 import pytest
 
 from tests.daemon.conftest import Launch
-from tests.daemon.helpers import account, eventually, mail
+from tests.daemon.helpers import account, eventually, mail, retained_now
 from tests.engine.dispatch.helpers import Subscriber
 from tests.support.dovecot import DovecotServer, MailUser
 from tests.support.mosquitto import MosquittoBroker
@@ -28,16 +28,6 @@ def subscriber(mosquitto: MosquittoBroker) -> Iterator[Subscriber]:
     probe = Subscriber(mosquitto.port, ["pop3_mail/#", "homeassistant/#"]).start()
     yield probe
     probe.stop()
-
-
-async def retained_now(port: int, topic: str) -> list[bytes]:
-    """What a brand-new subscriber receives as retained on ``topic`` (fresh connection)."""
-    probe = Subscriber(port, [topic]).start()
-    try:
-        await asyncio.sleep(0.5)  # retained messages arrive right after SUBACK
-        return [seen.payload for seen in probe.on(topic) if seen.retain]
-    finally:
-        probe.stop()
 
 
 def last(subscriber: Subscriber, topic: str) -> bytes | None:
