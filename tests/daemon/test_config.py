@@ -389,3 +389,20 @@ def test_installed_command_exits_2(tmp_path: Path, command: str) -> None:
     )
     assert result.returncode == 2
     assert result.stderr == "pop3-mail: error: accounts[1].port: expected int\n"
+
+
+def test_unusable_state_dir_exits_2(tmp_path: Path) -> None:
+    """Checked at start, not by ``validate``: the directory is created when the daemon runs."""
+    (tmp_path / "a-file").write_text("")
+    data = {**copy.deepcopy(VALID), "state_dir": "a-file/state", "web": {"enabled": False}}
+    del data["mqtt"]
+    result = subprocess.run(
+        [str(POP3_MAIL), "run", "--config", str(write(tmp_path, data))],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert f"state_dir: cannot create {tmp_path / 'a-file' / 'state'}" in result.stderr
+    assert "Traceback" not in result.stderr
