@@ -136,42 +136,49 @@ class Poll:
     full_messages: dict[str, RetrievedMessage] = field(default_factory=dict)
 
 
-class Clock:
-    """A settable clock, and a ``sleep`` on it, for running the outbox's schedule in no time.
+@dataclass(eq=False)
+class Timer:
+    """A callback :class:`Clock` runs once it has been advanced to ``deadline``."""
 
-    ``sleep`` returns once :meth:`advance` has moved the clock past its deadline, so the retry
-    loop's timer runs on this clock instead of real time.
+    deadline: float
+    callback: Callable[[], None]
+    cancelled: bool = False
+
+    def cancel(self) -> None:
+        self.cancelled = True
+
+
+class Clock:
+    """A settable clock, and a ``call_later`` on it, for running the outbox's schedule in no time.
+
+    Timers set through ``call_later`` run when :meth:`advance` moves the clock past their
+    deadline, so the retry loop's timer follows this clock instead of real time.
     """
 
     def __init__(self, now: float = 1_700_000_000.0) -> None:
         self.now = now
-        self._sleepers: list[tuple[float, asyncio.Future[None]]] = []
+        self._timers: list[Timer] = []
 
     def __call__(self) -> float:
         return self.now
 
     def advance(self, seconds: float) -> None:
         self.now += seconds
-        for deadline, waiter in list(self._sleepers):
-            if deadline <= self.now:
-                self._sleepers.remove((deadline, waiter))
-                if not waiter.done():
-                    waiter.set_result(None)
+        due = [timer for timer in self._timers if timer.deadline <= self.now]
+        self._timers = [timer for timer in self._timers if timer not in due]
+        for timer in due:
+            if not timer.cancelled:
+                timer.callback()
 
-    async def sleep(self, seconds: float) -> None:
-        waiter = asyncio.get_running_loop().create_future()
-        sleeper = (self.now + seconds, waiter)
-        self._sleepers.append(sleeper)
-        try:
-            await waiter
-        finally:
-            if sleeper in self._sleepers:
-                self._sleepers.remove(sleeper)
+    def call_later(self, seconds: float, callback: Callable[[], None]) -> Timer:
+        timer = Timer(self.now + seconds, callback)
+        self._timers.append(timer)
+        return timer
 
     @property
     def wake_ups(self) -> list[float]:
-        """Deadlines of the sleeps in progress, as seconds from now."""
-        return sorted(deadline - self.now for deadline, _waiter in self._sleepers)
+        """When the timers still pending go off, as seconds from now."""
+        return sorted(t.deadline - self.now for t in self._timers if not t.cancelled)
 
 
 @dataclass

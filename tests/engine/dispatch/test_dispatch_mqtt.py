@@ -150,7 +150,7 @@ async def test_retries_run_on_their_own_once_the_broker_is_back(
     subscriber: Subscriber,
     clock: Clock,
 ) -> None:
-    dispatcher = make_dispatcher(RULES[:1], publisher=mqtt, sleep=clock.sleep)
+    dispatcher = make_dispatcher(RULES[:1], publisher=mqtt, call_later=clock.call_later)
     await dispatcher.start()
     await broker_down(mosquitto, mqtt)
     await dispatcher.handle(Poll((make_summary("x"),)))

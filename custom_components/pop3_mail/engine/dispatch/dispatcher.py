@@ -25,9 +25,11 @@ import functools
 import logging
 import re
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+import traceback
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, Protocol
 
 from ..mail.model import MailSummary
@@ -66,6 +68,17 @@ DEFAULT_HTML_BODY = compile_template(
     "<p><b>{{ subject or '(no subject)' }}</b></p>{% if snippet %}<p>{{ snippet }}</p>{% endif %}",
     html=True,
 )
+
+
+class Cancellable(Protocol):
+    """A timer that can be called off (``asyncio.TimerHandle``)."""
+
+    def cancel(self) -> None:
+        """Do not run the callback."""
+
+
+CallLater = Callable[[float, Callable[[], None]], Cancellable]
+"""Runs a callback after some seconds, like ``loop.call_later``."""
 
 
 class NewMail(Protocol):
@@ -162,16 +175,16 @@ class Dispatcher:
         publisher: MqttPublisher | None,
         executor_runner: ExecutorRunner | None = None,
         clock: Callable[[], float] = time.time,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        call_later: CallLater | None = None,
         retry: RetryPolicy | None = None,
         max_outbox: int = DEFAULT_MAX_ENTRIES,
         base_topic: str = DEFAULT_BASE_TOPIC,
     ) -> None:
         """Dispatch for ``account`` (the name rules filter on and payloads carry).
 
-        ``clock`` (seconds since the epoch) decides when deliveries are due and ``sleep`` is
-        how the retry loop waits for that; tests drive both to run the schedule without
-        waiting for it.
+        ``clock`` (seconds since the epoch) decides when deliveries are due; ``call_later``
+        (the event loop's by default) sets the retry loop's timer. Tests drive both to run the
+        schedule without waiting for it.
         """
         self.account = account
         self.rules = tuple(rules)
@@ -180,13 +193,14 @@ class Dispatcher:
         self._publisher = publisher
         self._run_blocking: ExecutorRunner = executor_runner or default_executor_runner
         self._clock = clock
-        self._sleep = sleep
+        self._call_later = call_later
         self._retry = retry or RetryPolicy()
         self._base_topic = base_topic
         self._outbox = Outbox(max_entries=max_outbox)
         self._loaded = False
         self._lock = asyncio.Lock()
-        self._wake = asyncio.Event()
+        self._wake_requested = False
+        self._waiter: asyncio.Future[None] | None = None
         self._task: asyncio.Task[None] | None = None
         self._channels = {
             f"{rule.name}#{index}": _Channel(f"{rule.name}#{index}", rule.name, action)
@@ -249,7 +263,7 @@ class Dispatcher:
                 finally:
                     await self._save()
             if run.recovered or run.failing:
-                self._wake.set()
+                self._wake_up()
 
     # -- status and manual control -----------------------------------------------------------
 
@@ -576,8 +590,15 @@ class Dispatcher:
             raise
         except Exception as err:
             # A bug in a publisher or plugin must cost a retry, not the message. Only the type
-            # is logged: exception texts from third-party code may quote URLs.
-            _LOGGER.debug("Delivery to %s raised", entry.label, exc_info=True)
+            # and where it was raised are logged: exception texts from third-party code may
+            # quote URLs with their tokens.
+            _LOGGER.warning(
+                "%s: delivery to %s raised %s at %s",
+                self.account,
+                entry.label,
+                type(err).__name__,
+                _raised_at(err),
+            )
             raise DeliveryError(f"unexpected {type(err).__name__}") from None
 
     async def _send(self, entry: OutboxEntry, attachments: tuple[AttachmentFile, ...]) -> None:
@@ -821,7 +842,7 @@ class Dispatcher:
 
     async def _retry_loop(self) -> None:
         while True:
-            self._wake.clear()
+            self._wake_requested = False
             next_at = self._outbox.next_attempt()
             wait = _MAX_IDLE_WAIT if next_at is None else next_at - self._clock()
             if wait > 0:
@@ -837,18 +858,43 @@ class Dispatcher:
                     self.account,
                     type(err).__name__,
                 )
-                await self._sleep(_ERROR_PAUSE)
+                await self._pause(_ERROR_PAUSE)
 
     async def _pause(self, seconds: float) -> None:
-        """Sleep ``seconds``, or less when :attr:`_wake` is set."""
-        woken = asyncio.ensure_future(self._wake.wait())
-        slept = asyncio.ensure_future(self._sleep(seconds))
+        """Wait ``seconds``, or until :meth:`_wake_up` is called."""
+        if self._wake_requested:
+            return
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[None] = loop.create_future()
+
+        def expire() -> None:
+            if not waiter.done():
+                waiter.set_result(None)
+
+        # The timer resolves the future the loop awaits directly: no helper task in between,
+        # so the loop resumes in the very next iteration of the event loop.
+        timer = (self._call_later or loop.call_later)(seconds, expire)
+        self._waiter = waiter
         try:
-            await asyncio.wait((woken, slept), return_when=asyncio.FIRST_COMPLETED)
+            await waiter
         finally:
-            for waiter in (woken, slept):
-                waiter.cancel()
-            await asyncio.gather(woken, slept, return_exceptions=True)
+            timer.cancel()
+            self._waiter = None
+
+    def _wake_up(self) -> None:
+        """Make the retry loop look at the schedule again now."""
+        self._wake_requested = True
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
+
+
+def _raised_at(err: BaseException) -> str:
+    """``file:line in function`` where ``err`` was raised (no message, no variables)."""
+    frames = traceback.extract_tb(err.__traceback__)
+    if not frames:
+        return "an unknown place"
+    frame = frames[-1]
+    return f"{Path(frame.filename).name}:{frame.lineno} in {frame.name}"
 
 
 def _is_placeholder(entry: OutboxEntry) -> bool:
