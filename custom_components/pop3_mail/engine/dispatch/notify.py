@@ -21,13 +21,14 @@ from pathlib import Path
 from typing import Any
 
 from .attachments import AttachmentFile
+from .redaction import hide_in_library_logs, url_secrets
 
 _LOGGER = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
 class NotifyTarget:
-    """One apprise service; ``label`` is its privacy URL (safe to log)."""
+    """One apprise service; ``label`` is its privacy URL without the query (safe to log)."""
 
     fingerprint: str
     label: str
@@ -52,42 +53,78 @@ def fingerprint(secret_url: str) -> str:
 
 
 def load_targets(urls: Sequence[str], config: str | None, tags: Sequence[str]) -> LoadedTargets:
-    """Instantiate the services of one notify action (blocking)."""
+    """Instantiate the services of one notify action (blocking).
+
+    Never raises: a URL or config file apprise chokes on becomes a problem description.
+    """
     import apprise  # noqa: PLC0415 - heavy, and only ever imported in a worker thread
 
     asset = _asset(apprise)
     targets: list[NotifyTarget] = []
     problems: list[str] = []
     for number, url in enumerate(urls, start=1):
-        service = apprise.Apprise.instantiate(url, asset=asset)
+        hide_in_library_logs(url_secrets(url))  # apprise logs while it parses the URL
+        try:
+            service = apprise.Apprise.instantiate(url, asset=asset)
+        except Exception as err:  # a plugin bug must not end the dispatcher
+            service, failure = None, f" ({type(err).__name__})"
+        else:
+            failure = ""
         if service is None:
-            problems.append(f"URL #{number} ({_scheme(url)}://…) is not a valid apprise URL")
+            problems.append(
+                f"URL #{number} ({_scheme(url)}://…) is not a valid apprise URL{failure}"
+            )
             continue
-        targets.append(_target(service, fingerprint(url)))
+        targets.append(_target(service, fingerprint(url), url))
     retryable = False
     if config:
-        if not os.access(config, os.R_OK) or not Path(config).is_file():
-            problems.append(f"apprise config file {config} cannot be read")
+        found, problem = _config_services(apprise, asset, config, tags)
+        if problem:
+            problems.append(problem)
             retryable = True
-        else:
-            manager = apprise.Apprise(asset=asset)
-            config_source = apprise.AppriseConfig(asset=asset)
-            config_source.add(config)
-            manager.add(config_source)
-            found: list[Any] = list(manager.find(list(tags)) if tags else manager.find())
-            if not found:
-                selection = f" with tag {' or '.join(tags)}" if tags else ""
-                problems.append(f"apprise config file {config} has no service{selection}")
-                retryable = True
-            targets.extend(_target(service, fingerprint(service.url())) for service in found)
+        targets.extend(
+            _target(service, fingerprint(service.url()), service.url()) for service in found
+        )
     return LoadedTargets(tuple(_unique(targets)), tuple(problems), retryable)
+
+
+def _config_services(
+    apprise: Any, asset: Any, config: str, tags: Sequence[str]
+) -> tuple[list[Any], str | None]:
+    """The services of an apprise config file with one of ``tags``, or why there are none."""
+    if not os.access(config, os.R_OK) or not Path(config).is_file():
+        return [], f"apprise config file {config} cannot be read"
+    try:
+        manager = apprise.Apprise(asset=asset)
+        config_source = apprise.AppriseConfig(asset=asset)
+        config_source.add(config)
+        manager.add(config_source)
+        found: list[Any] = list(manager.find(list(tags)) if tags else manager.find())
+    except Exception as err:  # a plugin bug must not end the dispatcher
+        return [], f"apprise config file {config} cannot be loaded ({type(err).__name__})"
+    if not found:
+        selection = f" with tag {' or '.join(tags)}" if tags else ""
+        return [], f"apprise config file {config} has no service{selection}"
+    return found, None
 
 
 def invalid_urls(urls: Sequence[str]) -> list[int]:
     """Positions (from 0) of URLs apprise cannot use; for forms that validate input (blocking)."""
     import apprise  # noqa: PLC0415 - heavy, and only ever imported in a worker thread
 
-    return [index for index, url in enumerate(urls) if apprise.Apprise.instantiate(url) is None]
+    invalid = []
+    for index, url in enumerate(urls):
+        hide_in_library_logs(url_secrets(url))
+        service: Any
+        try:
+            service = apprise.Apprise.instantiate(url)
+        except Exception:  # a plugin bug means "cannot use it" here
+            service = None
+        if service is None:
+            invalid.append(index)
+        else:
+            hide_in_library_logs(url_secrets(url, str(service.url(privacy=True))))
+    return invalid
 
 
 def send(
@@ -133,8 +170,12 @@ def _asset(apprise: Any) -> Any:
         return apprise.AppriseAsset(async_mode=False)
 
 
-def _target(service: Any, key: str) -> NotifyTarget:
-    return NotifyTarget(fingerprint=key, label=str(service.url(privacy=True)), service=service)
+def _target(service: Any, key: str, secret_url: str) -> NotifyTarget:
+    privacy_url = str(service.url(privacy=True))
+    hide_in_library_logs(url_secrets(secret_url, privacy_url))
+    # Without the query: apprise's privacy form masks passwords and tokens but shows custom
+    # headers (+Authorization=...) and URL parameters (-token=...) as they are.
+    return NotifyTarget(fingerprint=key, label=privacy_url.partition("?")[0], service=service)
 
 
 def _unique(targets: list[NotifyTarget]) -> list[NotifyTarget]:
