@@ -124,3 +124,85 @@ def sub_options(kind: Any) -> dict[str, Any] | None:
     if isinstance(kind, list):
         kind = kind[0]
     return kind if isinstance(kind, dict) else None
+
+
+# supervisor/addons/validate.py (_SCHEMA_APP_CONFIG), 2026. The Supervisor drops unknown keys
+# silently, so a misspelt key would just not take effect; here it is an error. Keys this add-on
+# uses are checked as the Supervisor checks them, the others only by name.
+_RE_SERVICE = r"^(?P<service>mqtt|mysql):(?P<rights>provide|want|need)$"
+_RE_VOLUME = (
+    r"^(data|config|ssl|local_apps|addons|backup|share|media|homeassistant_config"
+    r"|all_app_configs|all_addon_configs|app_config|addon_config)(?::(rw|ro))?$"
+)
+_RE_IMAGE = r"^([a-zA-Z\-\.:\d{}]+/)*?([\-\w{}]+)/([\-\w{}]+)$"
+_OTHER_KEYS = [
+    "machine",
+    "startup",
+    "boot",
+    "advanced",
+    "stage",
+    "ports",
+    "ports_description",
+    "watchdog",
+    "watchdog_restart_policy",
+    "webui",
+    "ingress_port",
+    "ingress_entry",
+    "ingress_stream",
+    "panel_title",
+    "panel_admin",
+    "homeassistant",
+    "host_network",
+    "host_pid",
+    "host_ipc",
+    "host_uts",
+    "host_dbus",
+    "devices",
+    "udev",
+    "tmpfs",
+    "environment",
+    "privileged",
+    "apparmor",
+    "full_access",
+    "audio",
+    "video",
+    "gpio",
+    "usb",
+    "uart",
+    "devicetree",
+    "kernel_modules",
+    "realtime",
+    "hassio_api",
+    "hassio_role",
+    "homeassistant_api",
+    "stdin",
+    "legacy",
+    "docker_api",
+    "auth_api",
+    "discovery",
+    "backup_exclude",
+    "backup_pre",
+    "backup_post",
+    "backup",
+    "ulimits",
+    "timeout",
+    "journald",
+    "breaking_versions",
+]
+_USED_KEYS: dict[Any, Any] = {
+    vol.Required("name"): str,
+    vol.Required("version"): str,
+    vol.Required("slug"): vol.Match(r"^[-_.A-Za-z0-9]+$"),
+    vol.Required("description"): str,
+    vol.Required("arch"): [vol.In(["aarch64", "amd64"])],  # the others are deprecated
+    vol.Optional("url"): vol.Url(),
+    vol.Optional("init"): bool,
+    vol.Optional("image"): vol.Match(_RE_IMAGE),
+    vol.Optional("ingress"): bool,
+    vol.Optional("panel_icon"): vol.Match(r"^mdi:[a-z0-9-]+$"),
+    vol.Optional("services"): [vol.Match(_RE_SERVICE)],
+    vol.Optional("map"): [vol.Match(_RE_VOLUME)],
+    vol.Optional("options"): dict,
+    vol.Optional("schema"): vol.Any(dict, False),
+}
+MANIFEST = vol.Schema({**_USED_KEYS, **{vol.Optional(key): object for key in _OTHER_KEYS}})

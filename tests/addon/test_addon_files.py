@@ -21,6 +21,7 @@ from pop3_mail.daemon.config import build_config
 from pop3_mail.settings import Security
 
 from tests.addon.supervisor_model import (
+    MANIFEST,
     SCHEMA_ELEMENT,
     TRANSLATIONS,
     schema_leaves,
@@ -81,6 +82,19 @@ def test_manifest_keys() -> None:
     assert config["image"] == "ghcr.io/pop3-mail/pop3-mail-addon"  # generic, multi-arch
     assert "{arch}" not in config["image"]
     assert isinstance(config["version"], str)
+
+
+def test_manifest_passes_the_supervisors_checks() -> None:
+    MANIFEST(manifest())  # unknown (misspelt) keys included
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [("servics", ["mqtt:want"]), ("services", ["mqtt:wants"]), ("arch", ["armv7"])],
+)
+def test_manifest_check_catches_mistakes(key: str, value: Any) -> None:
+    with pytest.raises(vol.Invalid):
+        MANIFEST({**manifest(), key: value})
 
 
 def test_no_key_at_its_default_and_no_obsolete_key() -> None:
