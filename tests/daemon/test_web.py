@@ -149,10 +149,11 @@ async def test_form_post_redirects_back_to_the_page(served: tuple[Daemon, str]) 
 
 async def test_ingress_path(served: tuple[Daemon, str]) -> None:
     _daemon, url = served
-    _status, _headers, html = await fetch(url + "/", headers={INGRESS_HEADER: INGRESS})
-    assert f'<base href="{INGRESS}/">' in html
+    for prefix in (INGRESS, "/api/app_ingress/Zx9_ab-C"):
+        _status, _headers, html = await fetch(url + "/", headers={INGRESS_HEADER: prefix})
+        assert f'<base href="{prefix}/">' in html
     # A header that is not an ingress path is ignored, never echoed.
-    for bad in ('/x"><script>', "//evil.example/", "/api/hassio_ingress/a/../b"):
+    for bad in ('/x"><script>', "//evil.example/", "/api/hassio_ingress/a/../b", "/a/", "a/b"):
         _status, _headers, html = await fetch(url + "/", headers={INGRESS_HEADER: bad})
         assert "<base" not in html
         assert "evil.example" not in html

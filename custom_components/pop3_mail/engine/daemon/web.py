@@ -30,7 +30,9 @@ from .status_page import render_status_page
 _LOGGER = logging.getLogger(__name__)
 
 INGRESS_HEADER = "X-Ingress-Path"
-_INGRESS_PATH = re.compile(r"^/api/hassio_ingress/[A-Za-z0-9_-]+$")
+# Today /api/hassio_ingress/<token>; any path of plain segments is accepted, so that a renamed
+# route keeps working, while nothing that could leave the path (quotes, //, ..) gets through.
+_INGRESS_PATH = re.compile(r"^(?:/[A-Za-z0-9_-]+)+$")
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 _SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
