@@ -208,6 +208,17 @@ async def retained_now(port: int, topic: str) -> list[bytes]:
         probe.stop()
 
 
+async def wait_retained(
+    port: int, topic: str, *, present: bool, timeout: float = 20.0
+) -> list[bytes]:
+    """Wait until ``topic`` has a retained value (``present``) or none; returns what is retained."""
+    deadline = time.monotonic() + timeout
+    while bool(found := await retained_now(port, topic)) != present:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{topic}: retained {found!r}")
+    return found
+
+
 def new_web_port() -> int:
     return free_port()
 
@@ -220,5 +231,6 @@ __all__ = [
     "new_web_port",
     "retained_now",
     "scripted_account",
+    "wait_retained",
     "write_config",
 ]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +12,7 @@ import paho.mqtt.publish as publish
 import pytest
 
 from tests.daemon.conftest import Launch
-from tests.daemon.helpers import account, eventually, mail, retained_now
+from tests.daemon.helpers import account, eventually, mail, retained_now, wait_retained
 from tests.engine.dispatch.helpers import Subscriber
 from tests.support.dovecot import DovecotServer, MailUser
 from tests.support.mosquitto import MosquittoBroker
@@ -145,22 +144,20 @@ async def test_removed_account_loses_its_entities(
     first = await launch(both, log="first.log")
     await first.polled("work")
     work_config = "homeassistant/device/pop3_mail_mqtt_work/config"
-    (retained,) = await retained_now(mosquitto.port, work_config)
+    (retained,) = await wait_retained(mosquitto.port, work_config, present=True)
     assert retained.startswith(b"{")
+    await wait_retained(mosquitto.port, "pop3_mail/work/unread", present=True)
     first.signal(signal.SIGTERM)
     assert first.wait(timeout=15) == 0
 
     second = await launch(both[:1], log="second.log")
     await second.polled("home")
 
-    deadline = time.monotonic() + 20
-    while await retained_now(mosquitto.port, work_config) or await retained_now(
-        mosquitto.port, "pop3_mail/work/unread"
-    ):
-        assert time.monotonic() < deadline, second.output()
+    await wait_retained(mosquitto.port, work_config, present=False)
+    await wait_retained(mosquitto.port, "pop3_mail/work/unread", present=False)
     assert await retained_now(mosquitto.port, CONFIG_TOPIC)  # home stays
-    registry = json.loads((tmp_path / "state" / "mqtt_published.json").read_text())
-    assert set(registry["accounts"]) == {"home"}
+    registry = tmp_path / "state" / "mqtt_published.json"
+    await eventually(lambda: set(json.loads(registry.read_text())["accounts"]) == {"home"})
 
 
 async def test_home_assistant_birth_republishes_discovery(
