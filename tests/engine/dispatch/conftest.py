@@ -51,7 +51,10 @@ def outbox_path(tmp_path: Path) -> Path:
 async def make_dispatcher(
     clock: Clock, mailbox: RecordingMailbox, outbox_path: Path
 ) -> AsyncIterator[DispatcherFactory]:
-    """Build dispatchers from rule dicts; every one is stopped after the test."""
+    """Build dispatchers from rule dicts; every one is stopped after the test.
+
+    Their retry loops run on ``clock``: only :func:`helpers.let_time_pass` sets them off.
+    """
     made: list[Dispatcher] = []
 
     def make(rules: list[dict[str, Any]], **options: Any) -> Dispatcher:
@@ -62,6 +65,7 @@ async def make_dispatcher(
             "outbox_store": JsonFileStore(outbox_path),
             "publisher": None,
             "clock": clock,
+            "call_later": clock.call_later,
         }
         settings.update(options)
         dispatcher = Dispatcher(**settings)

@@ -151,8 +151,9 @@ class Timer:
 class Clock:
     """A settable clock, and a ``call_later`` on it, for running the outbox's schedule in no time.
 
-    Timers set through ``call_later`` run when :meth:`advance` moves the clock past their
-    deadline, so the retry loop's timer follows this clock instead of real time.
+    :meth:`advance` only moves the time: tests that call ``retry_due`` themselves must not race
+    a retry loop woken by its timer. :func:`let_time_pass` moves it and runs the timers that
+    became due, so the retry loop's timer follows this clock instead of real time.
     """
 
     def __init__(self, now: float = 1_700_000_000.0) -> None:
@@ -164,6 +165,8 @@ class Clock:
 
     def advance(self, seconds: float) -> None:
         self.now += seconds
+
+    def run_due_timers(self) -> None:
         due = [timer for timer in self._timers if timer.deadline <= self.now]
         self._timers = [timer for timer in self._timers if timer not in due]
         for timer in due:
@@ -249,16 +252,23 @@ class HttpEndpoint:
         return web.Response(text="ok")
 
 
-async def let_time_pass(clock: Clock, seconds: float) -> None:
-    """Move ``clock`` on by ``seconds``, waking a dispatcher's retry loop at each of its timers.
+async def let_time_pass(clock: Clock, seconds: float = 0.0) -> None:
+    """Move ``clock`` on by ``seconds``, running a dispatcher's retry loop at each of its timers.
 
     Between steps the loop is given the chance to do what became due and go back to sleep, so
-    afterwards everything due by the new time has been attempted.
+    afterwards everything due by the new time has been attempted (with ``seconds`` 0: what is
+    due now).
     """
     remaining = seconds
-    while remaining > 0:
-        await eventually(lambda: bool(clock.wake_ups))
-        step = min(remaining, clock.wake_ups[0])
+    for _ in range(10_000):
+        await eventually(lambda: bool(clock.wake_ups))  # the loop sleeps
+        first = clock.wake_ups[0]
+        if first <= 0:
+            clock.run_due_timers()
+            continue
+        if remaining <= 0:
+            return
+        step = min(remaining, first)
         clock.advance(step)
         remaining -= step
-    await eventually(lambda: bool(clock.wake_ups))
+    raise AssertionError("the retry loop never went to sleep for a while")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 from pop3_mail.dispatch.dispatcher import Dispatcher
 from pop3_mail.mailbox import Mailbox
 from pop3_mail.state_store import JsonFileStore
@@ -135,3 +136,24 @@ async def test_kept_when_a_delivery_is_given_up(
     assert await dispatcher.retry_due() == 1
     await poll(mailbox, dispatcher)
     assert subjects(mail_user) == ["delete me first"]
+
+
+async def test_kept_when_a_notify_url_can_never_be_used(
+    dovecot: DovecotServer,
+    mail_user: MailUser,
+    endpoint: HttpEndpoint,
+    tmp_path: Path,
+    make_dispatcher: DispatcherFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    mailbox = mailbox_for(dovecot, mail_user, tmp_path / "state.json")
+    rule_list = rules(endpoint.url("json", "/a"), "nosuchservice://token@host")
+    dispatcher = make_dispatcher(rule_list, mailbox=mailbox)
+    await poll(mailbox, dispatcher)
+    mail_user.deliver(message("delete me not"))
+
+    await poll(mailbox, dispatcher)
+    await poll(mailbox, dispatcher)
+    assert len(endpoint.on("/a")) == 1  # the usable service is notified all the same
+    assert subjects(mail_user) == ["delete me not"]
+    assert "kept on the server: a notify action of rule 'clean up'" in caplog.text

@@ -143,6 +143,22 @@ async def test_outbox_crosses_a_dispatcher_restart(
     assert [m.json()["uid"] for m in subscriber.on(TOPIC)] == ["a", "b"]
 
 
+async def test_no_second_delivery_after_a_restart(
+    make_dispatcher: DispatcherFactory, mqtt: AsyncMqttClient, subscriber: Subscriber
+) -> None:
+    first = make_dispatcher(RULES[:1], publisher=mqtt)
+    await first.start()
+    await first.handle(Poll((make_summary("a"),)))
+    await first.stop()
+
+    second = make_dispatcher(RULES[:1], publisher=mqtt)
+    await second.start()
+    await second.handle(Poll((make_summary("a"), make_summary("b"))))
+    await mqtt.publish("home/marker", "end", qos=1, retain=False)
+    await eventually(lambda: len(subscriber.on("home/marker")) == 1)
+    assert [m.json()["uid"] for m in subscriber.on(TOPIC)] == ["a", "b"]
+
+
 async def test_retries_run_on_their_own_once_the_broker_is_back(
     make_dispatcher: DispatcherFactory,
     mosquitto: MosquittoBroker,
@@ -150,7 +166,7 @@ async def test_retries_run_on_their_own_once_the_broker_is_back(
     subscriber: Subscriber,
     clock: Clock,
 ) -> None:
-    dispatcher = make_dispatcher(RULES[:1], publisher=mqtt, call_later=clock.call_later)
+    dispatcher = make_dispatcher(RULES[:1], publisher=mqtt)
     await dispatcher.start()
     await broker_down(mosquitto, mqtt)
     await dispatcher.handle(Poll((make_summary("x"),)))

@@ -146,6 +146,20 @@ async def test_later_messages_for_a_failing_target_wait_behind_it(
     assert len(endpoint.on("/j")) == 4
 
 
+async def test_a_target_that_works_again_gets_its_backlog_at_once(
+    endpoint: HttpEndpoint, make_dispatcher: DispatcherFactory, clock: Clock
+) -> None:
+    endpoint.fail("/j")
+    dispatcher = make_dispatcher([notify_rule(endpoint.url("json", "/j"))])
+    await dispatcher.start()
+    await dispatcher.handle(Poll((make_summary("u1"),)))
+    assert dispatcher.status.outbox_size == 1
+    await dispatcher.handle(Poll((make_summary("u2"),)))  # the target works again
+    await let_time_pass(clock)  # no time passes: the loop sends the backlog now, not in 30 s
+    assert len(endpoint.on("/j")) == 3
+    assert dispatcher.status.outbox_size == 0
+
+
 async def test_entries_of_a_failing_target_back_off_together(
     endpoint: HttpEndpoint, make_dispatcher: DispatcherFactory, clock: Clock
 ) -> None:
@@ -188,6 +202,26 @@ async def test_outbox_survives_a_restart(
     clock.advance(3600)
     await second.handle(Poll((make_summary(subject="kept"),)))  # announced again after restart
     assert len(endpoint.on("/j")) == 2
+
+
+async def test_a_delivered_message_is_not_delivered_again_after_a_restart(
+    endpoint: HttpEndpoint, make_dispatcher: DispatcherFactory, clock: Clock
+) -> None:
+    rules = [notify_rule(endpoint.url("json", "/j"), endpoint.url("form", "/f"))]
+    first = make_dispatcher(rules)
+    await first.start()
+    await first.handle(Poll((make_summary("u1"),)))
+    await first.stop()
+    assert (len(endpoint.on("/j")), len(endpoint.on("/f"))) == (1, 1)
+
+    clock.advance(7 * 24 * 3600)
+    second = make_dispatcher(rules)
+    await second.start()
+    # Announced again (the mailbox's state was lost, say), next to a new message.
+    await second.handle(Poll((make_summary("u1"), make_summary("u2"))))
+    assert [r.json["message"] for r in endpoint.on("/j")] == ["Hello\n\nHi there"] * 2
+    assert (len(endpoint.on("/j")), len(endpoint.on("/f"))) == (2, 2)
+    assert second.status.delivered == 2
 
 
 async def test_the_retry_loop_keeps_its_own_schedule_without_new_mail(
@@ -266,6 +300,29 @@ async def test_unreadable_config_waits_in_the_outbox_until_it_appears(
     assert await dispatcher.retry_due() == 2
     assert [r.json["title"] for r in endpoint.on("/a")] == ["hi"]
     assert [r.form["title"] for r in endpoint.on("/b")] == ["hi"]
+    assert dispatcher.status.outbox_size == 0
+
+
+async def test_urls_are_notified_while_the_config_file_is_still_missing(
+    endpoint: HttpEndpoint, make_dispatcher: DispatcherFactory, clock: Clock, tmp_path: Path
+) -> None:
+    config = tmp_path / "later.txt"
+    dispatcher = make_dispatcher(
+        [notify_rule(endpoint.url("json", "/url"), config=str(config), title="hi")]
+    )
+    await dispatcher.start()
+    await dispatcher.handle(Poll((make_summary(),)))
+    assert len(endpoint.on("/url")) == 1
+    assert dispatcher.status.outbox_size == 1  # waiting for the services of the file
+
+    clock.advance(30)
+    assert await dispatcher.retry_due() == 0  # still missing: keeps waiting
+    assert dispatcher.status.outbox_size == 1
+    config.write_text(f"{endpoint.url('json', '/file')}\n")
+    clock.advance(60)
+    assert await dispatcher.retry_due() == 1
+    assert [r.json["title"] for r in endpoint.on("/file")] == ["hi"]
+    assert len(endpoint.on("/url")) == 1
     assert dispatcher.status.outbox_size == 0
 
 

@@ -199,8 +199,9 @@ class Dispatcher:
         self._outbox = Outbox(max_entries=max_outbox)
         self._loaded = False
         self._lock = asyncio.Lock()
-        self._wake_requested = False
         self._waiter: asyncio.Future[None] | None = None
+        """What the idle retry loop awaits; its timer resolves it."""
+        self._timer: Cancellable | None = None
         self._task: asyncio.Task[None] | None = None
         self._channels = {
             f"{rule.name}#{index}": _Channel(f"{rule.name}#{index}", rule.name, action)
@@ -262,8 +263,7 @@ class Dispatcher:
                     await self._process(summary, plan, result.full_messages.get(summary.uid), run)
                 finally:
                     await self._save()
-            if run.recovered or run.failing:
-                self._wake_up()
+            self._arm_timer()
 
     # -- status and manual control -----------------------------------------------------------
 
@@ -307,6 +307,7 @@ class Dispatcher:
             run.changed |= await self._request_ready_deletions()
             if run.changed:
                 await self._save()
+            self._arm_timer()
             return self._delivered - delivered_before
 
     # -- planning ----------------------------------------------------------------------------
@@ -331,6 +332,7 @@ class Dispatcher:
     ) -> None:
         context = template_context(summary, self.account)
         waiting: list[str] = []
+        incomplete: list[str] = []
         delete = False
         for rule, index, action in plan:
             match action:
@@ -342,13 +344,23 @@ class Dispatcher:
                     attachments = await self._attachments(action, full, summary) if entries else ()
                     for entry in entries:
                         waiting += await self._offer(entry, run, attachments)
+                    if self._never_complete(rule, index):
+                        incomplete.append(rule.name)
                 case MarkReadAction():
                     await self._mark_read(summary)
                 case DeleteFromServerAction():
                     delete = True
         if not delete:
             return
-        if waiting:
+        if incomplete:
+            _LOGGER.warning(
+                "%s: message %s is kept on the server: a notify action of rule '%s' has "
+                "services that cannot be used",
+                self.account,
+                summary.uid,
+                incomplete[0],
+            )
+        elif waiting:
             self._outbox.wait_for(summary.id, summary.uid, waiting)
             _LOGGER.info(
                 "%s: message %s stays on the server until its deliveries succeed",
@@ -357,6 +369,11 @@ class Dispatcher:
             )
         else:
             await self._mailbox.request_deletion([summary.uid])
+
+    def _never_complete(self, rule: Rule, index: int) -> bool:
+        """Whether a notify action has services that will not work until its rule changes."""
+        loaded = self._channels[f"{rule.name}#{index}"].loaded
+        return loaded is not None and loaded.unusable
 
     def _mqtt_entry(
         self,
@@ -424,11 +441,12 @@ class Dispatcher:
             label=f"apprise services of rule '{rule.name}'",
             data=data,
         )
-        if loaded.targets:
-            return [self._for_target(base, target) for target in loaded.targets]
+        entries = [self._for_target(base, target) for target in loaded.targets]
         if loaded.retryable:
-            return [base]  # resolved into one entry per service once the services load
-        return []
+            # Services still to come (an unreadable config file): a placeholder waits for them
+            # and turns into one entry per service once they load.
+            entries.append(base)
+        return entries
 
     def _new_entry(
         self, target: str, rule: Rule, summary: MailSummary, *, label: str, data: dict[str, Any]
@@ -667,11 +685,13 @@ class Dispatcher:
             self._give_up(placeholder, "its rule or notify action no longer exists")
             return []
         loaded = await self._targets(channel)
+        if loaded.retryable:
+            # Some services cannot be loaded yet (config file): wait until all of them can.
+            # Those that could were offered the message already and are skipped below.
+            self._reschedule(placeholder, self._load_problem(placeholder), run)
+            return []
         if not loaded.targets:
-            if loaded.retryable:
-                self._reschedule(placeholder, self._load_problem(placeholder), run)
-            else:
-                self._give_up(placeholder, "no usable notification service")
+            self._give_up(placeholder, "no usable notification service")
             return []
         attachments = self._held.pop(placeholder.key, ())
         self._outbox.remove(placeholder.key)
@@ -841,15 +861,13 @@ class Dispatcher:
         await self._store.save(self._outbox.to_json())
 
     async def _retry_loop(self) -> None:
+        pause: float | None = None
         while True:
-            self._wake_requested = False
+            await self._sleep_until_due(pause)
+            pause = None
             next_at = self._outbox.next_attempt()
-            wait = _MAX_IDLE_WAIT if next_at is None else next_at - self._clock()
-            if wait > 0:
-                # Woken early when new entries arrive or a target works again; either way
-                # the schedule is looked at afresh.
-                await self._pause(min(wait, _MAX_IDLE_WAIT))
-                continue
+            if next_at is None or next_at > self._clock():
+                continue  # the idle timer, or a clock that jumped: look at the schedule again
             try:
                 await self.retry_due()
             except Exception as err:  # the loop must outlive a full disk
@@ -858,14 +876,35 @@ class Dispatcher:
                     self.account,
                     type(err).__name__,
                 )
-                await self._pause(_ERROR_PAUSE)
+                pause = _ERROR_PAUSE
 
-    async def _pause(self, seconds: float) -> None:
-        """Wait ``seconds``, or until :meth:`_wake_up` is called."""
-        if self._wake_requested:
+    async def _sleep_until_due(self, pause: float | None) -> None:
+        """Wait until the next delivery is due (or ``pause`` seconds), at most a minute."""
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiter = waiter
+        self._arm_timer(pause)
+        try:
+            await waiter
+        finally:
+            self._waiter = None
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+
+    def _arm_timer(self, delay: float | None = None) -> None:
+        """(Re)set the idle retry loop's timer for the next due delivery.
+
+        Called whenever the outbox changed, so the timer always follows the schedule as it is
+        now; a loop that is busy retrying sets it itself when it is done.
+        """
+        waiter = self._waiter
+        if waiter is None or waiter.done():
             return
-        loop = asyncio.get_running_loop()
-        waiter: asyncio.Future[None] = loop.create_future()
+        if delay is None:
+            next_at = self._outbox.next_attempt()
+            delay = _MAX_IDLE_WAIT if next_at is None else max(next_at - self._clock(), 0.0)
+        if self._timer is not None:
+            self._timer.cancel()
 
         def expire() -> None:
             if not waiter.done():
@@ -873,19 +912,8 @@ class Dispatcher:
 
         # The timer resolves the future the loop awaits directly: no helper task in between,
         # so the loop resumes in the very next iteration of the event loop.
-        timer = (self._call_later or loop.call_later)(seconds, expire)
-        self._waiter = waiter
-        try:
-            await waiter
-        finally:
-            timer.cancel()
-            self._waiter = None
-
-    def _wake_up(self) -> None:
-        """Make the retry loop look at the schedule again now."""
-        self._wake_requested = True
-        if self._waiter is not None and not self._waiter.done():
-            self._waiter.set_result(None)
+        call_later = self._call_later or asyncio.get_running_loop().call_later
+        self._timer = call_later(min(delay, _MAX_IDLE_WAIT), expire)
 
 
 def _raised_at(err: BaseException) -> str:

@@ -39,12 +39,14 @@ class NotifyTarget:
 class LoadedTargets:
     """What loading an action's services gave: usable targets and safe problem descriptions.
 
-    ``retryable`` is true when the problem may go away by itself (an unreadable config file).
+    ``retryable`` is true when a problem may go away by itself (an unreadable config file),
+    ``unusable`` when a URL of the action can never be used (apprise does not know it).
     """
 
     targets: tuple[NotifyTarget, ...] = ()
     problems: tuple[str, ...] = ()
     retryable: bool = False
+    unusable: bool = False
 
 
 def fingerprint(secret_url: str) -> str:
@@ -76,6 +78,7 @@ def load_targets(urls: Sequence[str], config: str | None, tags: Sequence[str]) -
             )
             continue
         targets.append(_target(service, fingerprint(url), url))
+    unusable = bool(problems)
     retryable = False
     if config:
         found, problem = _config_services(apprise, asset, config, tags)
@@ -85,7 +88,7 @@ def load_targets(urls: Sequence[str], config: str | None, tags: Sequence[str]) -
         targets.extend(
             _target(service, fingerprint(service.url()), service.url()) for service in found
         )
-    return LoadedTargets(tuple(_unique(targets)), tuple(problems), retryable)
+    return LoadedTargets(tuple(_unique(targets)), tuple(problems), retryable, unusable)
 
 
 def _config_services(
