@@ -5,11 +5,14 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import threading
+from collections.abc import Callable
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 import pytest
+from pop3_mail.dispatch.attachments import extract_attachments
 from pop3_mail.dispatch.notify import invalid_urls
 from pop3_mail.pop3 import RetrievedMessage
 
@@ -69,11 +72,44 @@ async def test_default_title_and_body(
     assert request.json["message"] == "Invoice\n\nAmount due: 5 €"
 
 
+@pytest.mark.parametrize(
+    ("body_format", "body", "service_format", "expected"),
+    [
+        # The body format reaches apprise, which converts for services that want another one.
+        ("text", "<i>{{ subject }}</i>", "text", "<i>S<&></i>"),
+        ("text", "<i>{{ subject }}</i>", "html", "&lt;i&gt;S&lt;&amp;&gt;&lt;/i&gt;"),
+        ("markdown", "**{{ subject }}**", "markdown", "**S<&>**"),
+        ("markdown", "**{{ subject }}**", "html", "<strong>S&lt;&amp;&gt;</strong>"),
+        # HTML bodies escape what the template inserts.
+        ("html", "<b>{{ subject }}</b>", "html", "<b>S&lt;&amp;&gt;</b>"),
+        ("html", "<b>{{ subject }}</b>", "text", "S<&>"),
+        ("html", None, "html", "<p><b>S&lt;&amp;&gt;</b></p><p>Hi there</p>"),
+    ],
+)
+async def test_body_formats(
+    endpoint: HttpEndpoint,
+    make_dispatcher: DispatcherFactory,
+    body_format: str,
+    body: str | None,
+    service_format: str,
+    expected: str,
+) -> None:
+    url = endpoint.url("json", f"/j?format={service_format}")
+    options = {"format": body_format} | ({"body": body} if body else {})
+    dispatcher = make_dispatcher([notify_rule(url, **options)])
+    await dispatcher.handle(Poll((make_summary(subject="S<&>"),)))
+    (request,) = endpoint.on("/j")
+    assert expected in request.json["message"]
+
+
+@pytest.mark.parametrize("scheme", ["json", "form"])
 async def test_http_500_is_retried_on_schedule_and_delivered_once(
-    endpoint: HttpEndpoint, make_dispatcher: DispatcherFactory, clock: Clock
+    endpoint: HttpEndpoint, make_dispatcher: DispatcherFactory, clock: Clock, scheme: str
 ) -> None:
     endpoint.fail("/j")
-    dispatcher = make_dispatcher([notify_rule(endpoint.url("json", "/j", f"u:{SECRET}"))])
+    dispatcher = make_dispatcher(
+        [notify_rule(endpoint.url(scheme, "/j", f"u:{SECRET}"), title="T {{ subject }}")]
+    )
     await dispatcher.start()
     poll = Poll((make_summary(),))
     await dispatcher.handle(poll)
@@ -91,6 +127,9 @@ async def test_http_500_is_retried_on_schedule_and_delivered_once(
     clock.advance(1)
     assert await dispatcher.retry_due() == 1
     assert len(endpoint.on("/j")) == 2
+    delivered = endpoint.on("/j")[-1]
+    fields = delivered.json if scheme == "json" else delivered.form
+    assert (fields["title"], fields["message"]) == ("T Hello", "Hello\n\nHi there")
     assert dispatcher.status.outbox_size == 0
     assert dispatcher.status.last_error is None
 
@@ -349,17 +388,71 @@ async def test_attachments_of_the_whole_message(
     assert files == {"a.pdf": b"%PDF small", "_.._etc_passwd": b"hello"}
 
 
+async def test_apprise_and_attachment_parsing_never_run_on_the_event_loop(
+    endpoint: HttpEndpoint,
+    make_dispatcher: DispatcherFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    import apprise  # noqa: PLC0415
+
+    calls: list[tuple[str, int]] = []
+
+    def spy[**P, T](name: str, func: Callable[P, T]) -> Callable[P, T]:
+        def recorded(*args: P.args, **kwargs: P.kwargs) -> T:
+            calls.append((name, threading.get_ident()))
+            return func(*args, **kwargs)
+
+        return recorded
+
+    monkeypatch.setattr(
+        apprise.Apprise, "instantiate", staticmethod(spy("load", apprise.Apprise.instantiate))
+    )
+    monkeypatch.setattr(apprise.Apprise, "notify", spy("notify", apprise.Apprise.notify))
+    monkeypatch.setattr(apprise.AppriseConfig, "add", spy("config", apprise.AppriseConfig.add))
+    monkeypatch.setattr(
+        "pop3_mail.dispatch.dispatcher.extract_attachments",
+        spy("attachments", extract_attachments),
+    )
+    config = tmp_path / "apprise.txt"
+    config.write_text(endpoint.url("form", "/file") + "\n")
+    dispatcher = make_dispatcher(
+        [notify_rule(endpoint.url("json", "/url"), config=str(config), attach=True)]
+    )
+    await dispatcher.start()
+    summary = make_summary()
+    raw = RetrievedMessage(data=b"Subject: x\r\n\r\nbody\r\n", truncated=False)
+    await dispatcher.handle(Poll((summary,), {summary.uid: raw}))
+
+    assert (len(endpoint.on("/url")), len(endpoint.on("/file"))) == (1, 1)
+    assert {name for name, _thread in calls} == {"load", "config", "notify", "attachments"}
+    event_loop_thread = threading.get_ident()
+    assert [name for name, thread in calls if thread == event_loop_thread] == []
+
+
 async def test_without_attach_no_whole_message_is_wanted(
     endpoint: HttpEndpoint, make_dispatcher: DispatcherFactory
 ) -> None:
     dispatcher = make_dispatcher(
         [
             {"name": "stopper", "match": {"subject": "stop"}, "stop": True},
+            {
+                "name": "no files",
+                "match": {"subject": "plain"},
+                "actions": [
+                    {"notify": {"urls": [endpoint.url("json", "/j")]}},
+                    {"mqtt": None},
+                    {"mark_read": True},
+                    {"delete_from_server": True},
+                ],
+                "stop": True,
+            },
             notify_rule(endpoint.url("json", "/j"), attach=True),
         ]
     )
     assert dispatcher.wants_full(make_summary(subject="go"))
     assert not dispatcher.wants_full(make_summary(subject="stop here"))
+    assert not dispatcher.wants_full(make_summary(subject="plain text"))
 
 
 async def test_rules_in_order_with_stop_and_mark_read(
