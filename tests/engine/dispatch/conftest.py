@@ -10,7 +10,11 @@ import pytest
 from aiohttp import web
 from pop3_mail.dispatch.dispatcher import Dispatcher
 from pop3_mail.dispatch.rules import parse_rules
+from pop3_mail.mailbox import Mailbox
 from pop3_mail.state_store import JsonFileStore
+
+from tests.engine.pop3.helpers import dovecot_settings
+from tests.support.dovecot import DovecotServer, MailUser
 
 from .helpers import Clock, HttpEndpoint, RecordingMailbox
 
@@ -40,6 +44,12 @@ def clock() -> Clock:
 @pytest.fixture
 def mailbox() -> RecordingMailbox:
     return RecordingMailbox()
+
+
+@pytest.fixture
+def pop3_mailbox(dovecot: DovecotServer, mail_user: MailUser, tmp_path: Path) -> Mailbox:
+    """A real mailbox on ``mail_user``'s Dovecot account, its state in ``tmp_path``."""
+    return Mailbox(dovecot_settings(dovecot, mail_user), JsonFileStore(tmp_path / "state.json"))
 
 
 @pytest.fixture

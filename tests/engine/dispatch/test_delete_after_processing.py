@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
 from pop3_mail.dispatch.dispatcher import Dispatcher
 from pop3_mail.mailbox import Mailbox
-from pop3_mail.state_store import JsonFileStore
 
-from tests.engine.pop3.helpers import dovecot_settings
-from tests.support.dovecot import DovecotServer, MailUser
+from tests.support.dovecot import MailUser
 
 from .conftest import DispatcherFactory
 from .helpers import Clock, HttpEndpoint
-
-
-def mailbox_for(dovecot: DovecotServer, user: MailUser, state: Path) -> Mailbox:
-    return Mailbox(dovecot_settings(dovecot, user), JsonFileStore(state))
 
 
 def message(subject: str) -> bytes:
@@ -57,13 +50,12 @@ async def poll(mailbox: Mailbox, dispatcher: Dispatcher) -> None:
 
 
 async def test_deleted_after_all_actions_succeeded(
-    dovecot: DovecotServer,
     mail_user: MailUser,
     endpoint: HttpEndpoint,
-    tmp_path: Path,
+    pop3_mailbox: Mailbox,
     make_dispatcher: DispatcherFactory,
 ) -> None:
-    mailbox = mailbox_for(dovecot, mail_user, tmp_path / "state.json")
+    mailbox = pop3_mailbox
     dispatcher = make_dispatcher(rules(endpoint.url("json", "/a")), mailbox=mailbox)
     await poll(mailbox, dispatcher)  # baseline of the empty mailbox
     mail_user.deliver(message("delete me 1"))
@@ -81,16 +73,15 @@ async def test_deleted_after_all_actions_succeeded(
 
 
 async def test_kept_while_an_action_fails_deleted_after_a_later_retry(
-    dovecot: DovecotServer,
     mail_user: MailUser,
     endpoint: HttpEndpoint,
-    tmp_path: Path,
+    pop3_mailbox: Mailbox,
     clock: Clock,
     make_dispatcher: DispatcherFactory,
 ) -> None:
     endpoint.fail("/b", times=1)
     rule_list = rules(endpoint.url("json", "/a"), endpoint.url("json", "/b"))
-    mailbox = mailbox_for(dovecot, mail_user, tmp_path / "state.json")
+    mailbox = pop3_mailbox
     dispatcher = make_dispatcher(rule_list, mailbox=mailbox)
     await dispatcher.start()
     await poll(mailbox, dispatcher)
@@ -116,15 +107,14 @@ async def test_kept_while_an_action_fails_deleted_after_a_later_retry(
 
 
 async def test_kept_when_a_delivery_is_given_up(
-    dovecot: DovecotServer,
     mail_user: MailUser,
     endpoint: HttpEndpoint,
-    tmp_path: Path,
+    pop3_mailbox: Mailbox,
     clock: Clock,
     make_dispatcher: DispatcherFactory,
 ) -> None:
     endpoint.fail("/a", times=1)
-    mailbox = mailbox_for(dovecot, mail_user, tmp_path / "state.json")
+    mailbox = pop3_mailbox
     dispatcher = make_dispatcher(rules(endpoint.url("json", "/a")), mailbox=mailbox, max_outbox=1)
     await poll(mailbox, dispatcher)
     mail_user.deliver(message("delete me first"))
@@ -139,14 +129,13 @@ async def test_kept_when_a_delivery_is_given_up(
 
 
 async def test_kept_when_a_notify_url_can_never_be_used(
-    dovecot: DovecotServer,
     mail_user: MailUser,
     endpoint: HttpEndpoint,
-    tmp_path: Path,
+    pop3_mailbox: Mailbox,
     make_dispatcher: DispatcherFactory,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    mailbox = mailbox_for(dovecot, mail_user, tmp_path / "state.json")
+    mailbox = pop3_mailbox
     rule_list = rules(endpoint.url("json", "/a"), "nosuchservice://token@host")
     dispatcher = make_dispatcher(rule_list, mailbox=mailbox)
     await poll(mailbox, dispatcher)

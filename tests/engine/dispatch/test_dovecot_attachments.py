@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import base64
 from email.message import EmailMessage
-from pathlib import Path
 
 from pop3_mail.mailbox import Mailbox
-from pop3_mail.state_store import JsonFileStore
 
-from tests.engine.pop3.helpers import dovecot_settings
-from tests.support.dovecot import DovecotServer, MailUser
+from tests.support.dovecot import MailUser
 
 from .conftest import DispatcherFactory
 from .helpers import HttpEndpoint
@@ -28,13 +25,12 @@ def message(subject: str, attachment: bytes | None = None) -> EmailMessage:
 
 
 async def test_only_messages_whose_notification_carries_attachments_are_fetched_whole(
-    dovecot: DovecotServer,
     mail_user: MailUser,
     endpoint: HttpEndpoint,
-    tmp_path: Path,
+    pop3_mailbox: Mailbox,
     make_dispatcher: DispatcherFactory,
 ) -> None:
-    mailbox = Mailbox(dovecot_settings(dovecot, mail_user), JsonFileStore(tmp_path / "s.json"))
+    mailbox = pop3_mailbox
     rules = [
         {
             "name": "invoices",
