@@ -142,8 +142,9 @@ async def test_not_connected_raises_at_once_and_reconnects_with_subscriptions_an
     assert subscriber.on("test/x")[0].payload == b"after"
 
 
+@pytest.mark.parametrize("qos", [1, 2])
 async def test_unacknowledged_message_is_withdrawn_not_sent_again_later(
-    mosquitto: MosquittoBroker, subscriber: Subscriber
+    mosquitto: MosquittoBroker, subscriber: Subscriber, qos: int
 ) -> None:
     mqtt = _client(mosquitto.port, publish_timeout=0.5)
     await mqtt.start()
@@ -155,7 +156,7 @@ async def test_unacknowledged_message_is_withdrawn_not_sent_again_later(
         process.send_signal(signal.SIGSTOP)  # the broker stops answering, the socket stays up
         try:
             with pytest.raises(DeliveryError, match="did not acknowledge"):
-                await mqtt.publish("test/withdrawn", "must not arrive later", qos=1, retain=False)
+                await mqtt.publish("test/withdrawn", "must not arrive later", qos=qos, retain=False)
         finally:
             process.kill()  # whatever sat unread in its socket dies with it
             await asyncio.to_thread(process.wait)
