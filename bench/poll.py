@@ -236,6 +236,8 @@ def machine() -> dict[str, str]:
         "python": platform.python_version(),
         "openssl": ssl.OPENSSL_VERSION,
         "dovecot": dovecot,
+        # Other work on the machine skews timings: say how busy it was when the run started.
+        "load average": " ".join(Path("/proc/loadavg").read_text().split()[:3]),
     }
 
 
