@@ -160,22 +160,17 @@ def _headers(rng: random.Random, when: datetime, content_type: str) -> bytes:
     return ("\n".join(lines) + "\n\n").encode()
 
 
+def _single_part(rng: random.Random, when: datetime, subtype: str, body: str) -> bytes:
+    content_type = f"text/{subtype}; charset=utf-8\nContent-Transfer-Encoding: quoted-printable"
+    return _headers(rng, when, f"Content-Type: {content_type}") + _qp(body)
+
+
 def _plain(rng: random.Random, when: datetime) -> bytes:
-    body = "\n\n".join(_paragraphs(rng, rng.randint(2, 30)))
-    return _headers(
-        rng,
-        when,
-        "Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: quoted-printable",
-    ) + _qp(body)
+    return _single_part(rng, when, "plain", "\n\n".join(_paragraphs(rng, rng.randint(2, 30))))
 
 
 def _html_only(rng: random.Random, when: datetime) -> bytes:
-    html = _html(_paragraphs(rng, rng.randint(5, 60)))
-    return _headers(
-        rng,
-        when,
-        "Content-Type: text/html; charset=utf-8\nContent-Transfer-Encoding: quoted-printable",
-    ) + _qp(html)
+    return _single_part(rng, when, "html", _html(_paragraphs(rng, rng.randint(5, 60))))
 
 
 def _alternative(rng: random.Random, when: datetime) -> bytes:
