@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 from pop3_mail.errors import ProtocolError
 from pop3_mail.pop3.listing import parse_list, parse_stat, parse_uidl
 
@@ -42,3 +46,45 @@ def test_irregular_uidls_are_escaped_and_counted() -> None:
 def test_bad_uidl(lines: list[bytes]) -> None:
     with pytest.raises(ProtocolError):
         parse_uidl(lines)
+
+
+_LISTING_BYTES = st.sampled_from(
+    [
+        b"1",
+        b"2",
+        b"0",
+        b"9" * 14,
+        b"9" * 15,
+        b" ",
+        b"\t",
+        b"x",
+        b"-",
+        b"\x80",
+        b"\x0b",
+        b".",
+        b"A" * 71,
+    ]
+)
+_LISTING_LINES = st.lists(
+    st.lists(_LISTING_BYTES, min_size=1, max_size=6).map(b"".join), min_size=1, max_size=4
+)
+
+
+def _outcome(parse: Callable[[list[bytes]], object], lines: list[bytes]) -> object:
+    try:
+        result = parse(lines)
+    except ProtocolError:
+        return ProtocolError
+    return result
+
+
+@given(_LISTING_LINES)
+@example([b"1" + b"9" * 15 + b" 2"])
+@example([b"1 2" + b"9" * 15])
+@example([b"1 " + b"A" * 70, b"2 " + b"A" * 71])
+@example([b"1 A\x0b", b"1 1", b"1 1 x", b"1 1\x0bx"])
+def test_fast_path_agrees_with_the_careful_path(lines: list[bytes]) -> None:
+    """Regular lines take a regex shortcut; a leading blank forces the word-splitting path."""
+    careful = [b" " + line for line in lines]
+    assert _outcome(parse_list, lines) == _outcome(parse_list, careful)
+    assert _outcome(parse_uidl, lines) == _outcome(parse_uidl, careful)

@@ -573,9 +573,12 @@ class Pop3Client:
         if not status.ok:
             return status, lines
         decoder = BodyDecoder()
+        line_name = f"a {what} line"
         while (
             content := decoder.decode(
-                await conn.read_line(MAX_LISTING_LINE, f"a {what} line"), True
+                conn.buffered_line(MAX_LISTING_LINE, line_name)
+                or await conn.read_line(MAX_LISTING_LINE, line_name),
+                True,
             )
         ) is not None:
             if len(lines) >= max_lines:

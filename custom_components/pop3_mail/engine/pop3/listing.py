@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -18,6 +19,11 @@ UIDL_RFC_MAX = 70
 """RFC 1939 §7: a unique-id is 1 to 70 characters in 0x21-0x7E."""
 UIDL_MAX = 512
 """Longer UIDLs than the RFC allows are tolerated (with a warning) up to this length."""
+
+# What nearly every line looks like; lines that do not match take the careful path, which
+# gives the same result or the precise error. Checked per line, on maildrops of thousands.
+_REGULAR_LIST_LINE = re.compile(rb"(\d{1,15})[ \t]+(\d{1,15})(?:[ \t][^\r\n]*)?")
+_REGULAR_UIDL_LINE = re.compile(rb"(\d{1,15})[ \t]+([\x21-\x7e]{1,70})[ \t]*")
 
 
 @dataclass(slots=True)
@@ -48,6 +54,11 @@ def parse_list(lines: Iterable[bytes]) -> dict[int, int]:
     """``LIST`` lines (``number size``) → sizes by message number."""
     sizes: dict[int, int] = {}
     for line in lines:
+        if (regular := _REGULAR_LIST_LINE.fullmatch(line)) and (
+            number := int(regular[1])
+        ) not in sizes:
+            sizes[number] = int(regular[2])
+            continue
         words = line.split()
         if len(words) < 2:
             raise ProtocolError(f"unreadable LIST line {sanitize_server_text(line[:60])!r}")
@@ -67,6 +78,11 @@ def parse_uidl(lines: Iterable[bytes]) -> UidlReport:
     """
     report = UidlReport()
     for line in lines:
+        if (regular := _REGULAR_UIDL_LINE.fullmatch(line)) and (
+            number := int(regular[1])
+        ) not in report.uids:
+            report.uids[number] = regular[2].decode("ascii")
+            continue
         words = line.split(None, 1)
         if len(words) < 2 or not words[1].strip():
             raise ProtocolError(f"unreadable UIDL line {sanitize_server_text(line[:60])!r}")
