@@ -156,6 +156,27 @@ def test_unknown_state_gives_a_fresh_start(data: object) -> None:
     assert state.latest is None
 
 
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"version": 1, "acknowledged": 5},
+        {"version": 1, "unacknowledged": None},
+        {"version": 1, "acknowledged": "abc"},
+        {"version": 1, "acknowledged": [["nested"]]},
+        {"version": 1, "missing_since": []},
+        {"version": 1, "missing_since": {"a": "soon"}},
+        {"version": 1, "pending_deletion": None},
+        {"version": 1, "baseline_done": "no"},
+    ],
+)
+def test_damaged_state_of_the_right_version_gives_a_fresh_start(
+    data: dict[str, object], caplog: pytest.LogCaptureFixture
+) -> None:
+    state = TrackingState.from_json({"baseline_done": True, "acknowledged": ["a"], **data})
+    assert state == TrackingState()
+    assert "damaged" in caplog.text
+
+
 @given(
     polls=st.lists(
         st.lists(st.sampled_from([f"u{n}" for n in range(12)]), max_size=12), min_size=1, max_size=8

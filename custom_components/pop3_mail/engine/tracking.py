@@ -8,9 +8,12 @@ mailbox feeds it the UIDs of each listing, announces what it reports as new, and
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+_LOGGER = logging.getLogger(__name__)
 
 STATE_VERSION = 1
 
@@ -59,21 +62,50 @@ class TrackingState:
 
     @classmethod
     def from_json(cls, data: dict[str, Any] | None) -> TrackingState:
-        """Inverse of :meth:`to_json`; unknown or damaged data gives a fresh state."""
+        """Inverse of :meth:`to_json`; unknown or damaged data gives a fresh state.
+
+        Damage of the right version (a list where a mapping belongs, a time that is not a
+        number) is logged: half a state could announce the whole mailbox again, a fresh one
+        only re-baselines.
+        """
         if not isinstance(data, dict) or data.get("version") != STATE_VERSION:
             return cls()
-        seen = {str(uid): True for uid in data.get("acknowledged", [])}
-        seen.update({str(uid): False for uid in data.get("unacknowledged", [])})
+        try:
+            return cls._from_valid_json(data)
+        except (TypeError, ValueError) as err:
+            _LOGGER.warning("Tracking state is damaged (%s); starting afresh", err)
+            return cls()
+
+    @classmethod
+    def _from_valid_json(cls, data: dict[str, Any]) -> TrackingState:
+        baseline_done = data.get("baseline_done", False)
+        missing_since = data.get("missing_since", {})
+        if not isinstance(baseline_done, bool) or not isinstance(missing_since, dict):
+            raise TypeError("baseline_done or missing_since has the wrong type")
+        seen = dict.fromkeys(_uid_list(data, "acknowledged"), True)
+        seen.update(dict.fromkeys(_uid_list(data, "unacknowledged"), False))
         latest = data.get("latest")
         return cls(
-            baseline_done=bool(data.get("baseline_done")),
+            baseline_done=baseline_done,
             seen=seen,
-            missing_since={
-                str(uid): float(since) for uid, since in data.get("missing_since", {}).items()
-            },
-            pending_deletion={str(uid) for uid in data.get("pending_deletion", [])},
+            missing_since={str(uid): _time(since) for uid, since in missing_since.items()},
+            pending_deletion=set(_uid_list(data, "pending_deletion")),
             latest=latest if isinstance(latest, dict) else None,
         )
+
+
+def _uid_list(data: dict[str, Any], key: str) -> list[str]:
+    """A list of UIDs from the saved state; anything else is damage (``TypeError``)."""
+    value = data.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(uid, str) for uid in value):
+        raise TypeError(f"{key} is not a list of UIDs")
+    return value
+
+
+def _time(value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError("missing_since holds a time that is not a number")
+    return float(value)
 
 
 @dataclass(frozen=True, slots=True)

@@ -109,12 +109,19 @@ async def test_state_survives_a_restart(
     assert announced.subjects == ["message 4"]
 
 
+@pytest.mark.parametrize(
+    ("damage", "set_aside"),
+    [
+        ("{not json", True),
+        ('{"version": 1, "baseline_done": true, "missing_since": []}', False),
+    ],
+)
 async def test_damaged_state_file_starts_a_fresh_silent_baseline(
-    dovecot: DovecotServer, mail_user: MailUser, state_path: Path
+    dovecot: DovecotServer, mail_user: MailUser, state_path: Path, damage: str, set_aside: bool
 ) -> None:
     mail_user.deliver_many([make_message(n) for n in (1, 2)])
     state_path.parent.mkdir(parents=True)
-    state_path.write_text("{not json")
+    state_path.write_text(damage)
     mailbox = dovecot_mailbox(dovecot, mail_user, state_path)
     announced = Announcements()
 
@@ -124,5 +131,5 @@ async def test_damaged_state_file_starts_a_fresh_silent_baseline(
     assert announced.results == []
     assert result.unread == 0
     assert saved_state(state_path)["baseline_done"] is True
-    (aside,) = state_path.parent.glob("mailbox.json.corrupt-*")
-    assert aside.read_text() == "{not json"
+    aside = [path.read_text() for path in state_path.parent.glob("mailbox.json.corrupt-*")]
+    assert aside == ([damage] if set_aside else [])
