@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import threading
 from pathlib import Path
 
 import pytest
+from pop3_mail import state_store
 from pop3_mail.state_store import JsonFileStore, StateStoreError, safe_file_name, write_atomically
 
 
@@ -75,3 +78,36 @@ async def test_save_error_when_the_target_is_a_directory(tmp_path: Path) -> None
 def test_safe_file_name(key: str, expected: str) -> None:
     assert safe_file_name(key) == expected
     assert "/" not in safe_file_name(key)
+
+
+async def test_a_cancelled_save_never_overwrites_a_later_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The worker thread of a cancelled save cannot be stopped: the next save must wait for it."""
+    first_entered = threading.Event()
+    release_first = threading.Event()
+    second_entered = threading.Event()
+    real_write = state_store.write_atomically
+
+    def slow_first_write(path: Path, payload: bytes) -> None:
+        if b"old" in payload:
+            first_entered.set()
+            release_first.wait(10)
+        else:
+            second_entered.set()
+        real_write(path, payload)
+
+    monkeypatch.setattr(state_store, "write_atomically", slow_first_write)
+    store = JsonFileStore(tmp_path / "state.json")
+    first = asyncio.create_task(store.save({"old": True}))
+    await asyncio.to_thread(first_entered.wait, 10)
+    first.cancel()
+    second = asyncio.create_task(store.save({"new": True}))
+    # Give a racing second write the chance to run while the first is still held up.
+    overlapped = await asyncio.to_thread(second_entered.wait, 0.5)
+    release_first.set()
+    await asyncio.gather(first, second, return_exceptions=True)
+
+    assert await store.load() == {"new": True}
+    assert not overlapped
+    assert first.cancelled()

@@ -12,6 +12,8 @@ import logging
 import os
 import re
 import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -62,6 +64,22 @@ def write_atomically(path: Path, payload: bytes) -> None:
         os.close(directory)
 
 
+async def _finish_in_thread[T](func: Callable[..., T], *args: object) -> T:
+    """Run ``func`` in a worker thread; when cancelled, still wait for it before raising.
+
+    The thread cannot be stopped. Callers hold the store's lock: released early, it would let
+    the next write run alongside this one, and the older document could land last.
+    """
+    work = asyncio.ensure_future(asyncio.to_thread(func, *args))
+    try:
+        return await asyncio.shield(work)
+    except asyncio.CancelledError:
+        await asyncio.wait([work])
+        if not work.cancelled():
+            work.exception()  # retrieved: the caller was cancelled and will not look
+        raise
+
+
 class JsonFileStore:
     """A JSON document in a file, written atomically, read and written off the event loop."""
 
@@ -73,14 +91,14 @@ class JsonFileStore:
     async def load(self) -> dict[str, Any] | None:
         """Read the document; a damaged file is set aside (renamed) and ``None`` returned."""
         async with self._lock:
-            return await asyncio.to_thread(self._load_blocking)
+            return await _finish_in_thread(self._load_blocking)
 
     async def save(self, data: dict[str, Any]) -> None:
         """Write the document atomically."""
         payload = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
         async with self._lock:
             try:
-                await asyncio.to_thread(write_atomically, self.path, payload)
+                await _finish_in_thread(write_atomically, self.path, payload)
             except OSError as err:
                 raise StateStoreError(
                     f"cannot write state file {self.path}: {err.strerror}"
@@ -89,7 +107,7 @@ class JsonFileStore:
     async def remove(self) -> None:
         """Delete the document (account removed)."""
         async with self._lock:
-            await asyncio.to_thread(self.path.unlink, missing_ok=True)
+            await _finish_in_thread(partial(self.path.unlink, missing_ok=True))
 
     def _load_blocking(self) -> dict[str, Any] | None:
         try:
