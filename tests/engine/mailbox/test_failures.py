@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pytest
-from pop3_mail.errors import AuthError, ConnectError, TransientServerError
+from pop3_mail.errors import AuthError, ConnectError, ProtocolError, TransientServerError
+from pop3_mail.pop3.auth import plain_response
 
 from tests.engine.pop3.helpers import StartFaultServer
 from tests.support.dovecot import DovecotServer, MailUser
-from tests.support.fault_server import Script, once, reply
+from tests.support.fault_server import DEFAULT_CAPA, FaultSession, Script, once, reply
 from tests.support.ports import free_port
 
 from .helpers import Announcements, dovecot_mailbox, fault_mailbox, make_message
@@ -98,3 +100,38 @@ async def test_server_echoing_the_password_does_not_leak_it(
     assert_secret_free(failed.value, WRONG_PASSWORD)
     assert "is wrong" in str(failed.value)
     assert not state_path.exists()
+
+
+async def _echo_command(session: FaultSession, line: str) -> None:
+    """A broken server that repeats the command instead of answering it."""
+    await session.send(f"{line} ??\r\n".encode())
+
+
+@pytest.mark.parametrize("sasl", [False, True], ids=["user-pass", "sasl-plain"])
+@pytest.mark.parametrize("padding", ["", "x" * 40], ids=["short", "long"])
+async def test_garbage_echoing_the_credentials_does_not_leak_them(
+    start_fault_server: StartFaultServer,
+    state_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    sasl: bool,
+    padding: str,
+) -> None:
+    # ``padding`` makes the username push the secret past the point where the message is cut.
+    script = Script(
+        messages=[make_message(1)],
+        username=f"alice{padding}",
+        password=WRONG_PASSWORD,
+        capa=[name for name in DEFAULT_CAPA if sasl or not name.startswith("SASL")],
+    )
+    script.handlers.update({"PASS": _echo_command, "AUTH": _echo_command})
+    server = await start_fault_server(script)
+    mailbox = fault_mailbox(server, state_path)
+    secret_response = plain_response(script.username, WRONG_PASSWORD)
+
+    with caplog.at_level(logging.DEBUG), pytest.raises(ProtocolError) as failed:
+        await mailbox.poll()
+
+    for secret in (WRONG_PASSWORD[:8], secret_response[-12:]):
+        assert_secret_free(failed.value, secret)
+        assert secret not in caplog.text
+    assert "****" in str(failed.value)

@@ -108,9 +108,7 @@ class Pop3Client:
         """Answers the server still owes us; non-zero after an error means the stream is lost."""
         self._busy = False
         self._broken = False
-        self._secrets = tuple(
-            secret for secret in (settings.password, settings.oauth_token) if secret
-        )
+        self._secrets = _secrets_of(settings)
 
     def __repr__(self) -> str:
         """Account and state only (no secrets)."""
@@ -548,7 +546,8 @@ class Pop3Client:
         It is not when it opens a multi-line body, or is a SASL challenge (only accepted when
         ``sasl``; anything else is a ``ProtocolError``).
         """
-        status = parse_status(await conn.read_line(MAX_STATUS_LINE, "a status line"))
+        line = await conn.read_line(MAX_STATUS_LINE, "a status line")
+        status = parse_status(line, redact=self._secrets)
         if status.kind is Kind.CONTINUE:
             if not sasl:
                 raise ProtocolError(f"{conn.peer} sent a SASL challenge instead of an answer")
@@ -611,6 +610,17 @@ class Pop3Client:
             login_delay=self.capabilities.login_delay,
             redact=self._secrets,
         )
+
+
+def _secrets_of(settings: ServerSettings) -> tuple[str, ...]:
+    """What must never be shown: the secrets, and the SASL messages that carry them."""
+    secrets: list[str] = []
+    if settings.password:
+        secrets += (settings.password, plain_response(settings.username, settings.password))
+    if settings.oauth_token:
+        token = settings.oauth_token
+        secrets += (token, xoauth2_response(settings.username, token))
+    return tuple(secrets)
 
 
 def _check_number_args(numbers: Sequence[int], count: int) -> None:

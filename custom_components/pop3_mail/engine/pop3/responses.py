@@ -60,10 +60,11 @@ class Status:
         return sanitize_server_text(self.text)
 
 
-def parse_status(line: bytes) -> Status:
+def parse_status(line: bytes, *, redact: tuple[str, ...] = ()) -> Status:
     """Parse a status line; anything but ``+OK``/``-ERR``/``+`` is a ``ProtocolError``.
 
-    The status word is matched case-insensitively, response codes are upper-cased.
+    The status word is matched case-insensitively, response codes are upper-cased. ``redact``
+    lists secrets kept out of the error (a broken server may echo the command it got).
     """
     content = strip_terminator(line)
     if content == b"+" or content.startswith(b"+ "):
@@ -75,8 +76,10 @@ def parse_status(line: bytes) -> Status:
     elif word == b"-ERR":
         kind = Kind.ERR
     else:
+        # Redacted before it is cut: a cut secret would no longer match.
+        shown = _redacted(content.decode("utf-8", "replace"), redact)[:60]
         raise ProtocolError(
-            f"expected +OK or -ERR from the server, got {sanitize_server_text(content[:60])!r}"
+            f"expected +OK or -ERR from the server, got {sanitize_server_text(shown)!r}"
         )
     text = rest.decode("utf-8", "replace")
     code = None
