@@ -28,6 +28,9 @@ from .tracking import MailTracker, TrackingOptions, TrackingState
 
 _LOGGER = logging.getLogger(__name__)
 
+IDENTITY_BATCH = 50
+"""Messages identified per ``TOP n 0`` batch on servers without ``UIDL`` (one pipelined batch)."""
+
 NewMailHandler = Callable[["PollResult"], Awaitable[None]]
 """Called with the result of a poll that found new mail, after the session ended and before
 the new UIDs are committed to the store.
@@ -299,14 +302,18 @@ class Mailbox:
         sizes, uids = await client.list_and_uidl()
         numbers = sorted(sizes)
         if uids is None:
-            headers = await client.top_many(numbers, 0)
             uid_list = []
-            for number in numbers:
-                top = headers[number]
-                if isinstance(top, bytes):
-                    uid_list.append(message_identity(top, sizes[number]))
-                else:  # TOP refused for this message: the size is all we have
-                    uid_list.append(f"size-{number}-{sizes[number]}")
+            # Answers are reduced to identities batch by batch: a broken server sends whole
+            # messages for TOP n 0 (up to 1 MB is kept of each), too much for a whole maildrop.
+            for start in range(0, len(numbers), IDENTITY_BATCH):
+                batch = numbers[start : start + IDENTITY_BATCH]
+                headers = await client.top_many(batch, 0)
+                for number in batch:
+                    top = headers[number]
+                    if isinstance(top, bytes):
+                        uid_list.append(message_identity(top, sizes[number]))
+                    else:  # TOP refused for this message: the size is all we have
+                        uid_list.append(f"size-{number}-{sizes[number]}")
         else:
             uid_list = [uids.get(number, f"nouid-{number}-{sizes[number]}") for number in numbers]
         return _Listing(numbers=numbers, uids=uid_list, sizes=[sizes[n] for n in numbers])

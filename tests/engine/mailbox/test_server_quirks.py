@@ -5,11 +5,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
-from pop3_mail.errors import LoginDelayError
+from pop3_mail.errors import CommandError, LoginDelayError
 from pop3_mail.identity import message_identity
+from pop3_mail.mailbox import IDENTITY_BATCH
+from pop3_mail.pop3 import Pop3Client
 
 from tests.engine.pop3.helpers import StartFaultServer
 from tests.support.dovecot import DovecotServer, MailUser
@@ -344,3 +348,32 @@ async def test_concurrent_polls_never_overlap(
     assert first_session.count("CAPA") == 2  # before and after login: nothing of a second session
     assert announced.subjects == ["message 2"]
     assert sorted(len(result.new_messages) for result in results) == [0, 1]
+
+
+async def test_without_uidl_header_answers_are_held_one_batch_at_a_time(
+    start_fault_server: StartFaultServer, state_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Broken servers answer TOP n 0 with the whole message (up to 1 MB is kept per answer):
+    # holding every answer of a large maildrop at once would need gigabytes.
+    requested: list[int] = []
+    real_top_many = Pop3Client.top_many
+
+    async def recording_top_many(
+        client: Pop3Client, numbers: Sequence[int], lines: int, **kwargs: Any
+    ) -> dict[int, bytes | CommandError]:
+        if lines == 0:  # the identity pass (summaries ask for body lines)
+            requested.append(len(numbers))
+        return await real_top_many(client, numbers, lines, **kwargs)
+
+    monkeypatch.setattr(Pop3Client, "top_many", recording_top_many)
+    messages = [make_message(n) for n in range(1, 121)]
+    script = Script(messages=messages, capa=NO_UIDL_CAPA, handlers={"UIDL": UNKNOWN_COMMAND})
+    server = await start_fault_server(script)
+
+    result = await fault_mailbox(server, state_path).poll()
+
+    assert result.message_count == 120
+    assert result.latest is not None
+    assert result.latest.uid == message_identity(messages[-1], len(messages[-1]))
+    assert sum(requested) == 120
+    assert max(requested) <= IDENTITY_BATCH
