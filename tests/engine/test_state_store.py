@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import stat
 import threading
 from pathlib import Path
 
@@ -111,3 +113,16 @@ async def test_a_cancelled_save_never_overwrites_a_later_one(
     assert await store.load() == {"new": True}
     assert not overlapped
     assert first.cancelled()
+
+
+async def test_state_files_are_readable_by_their_owner_only(tmp_path: Path) -> None:
+    # They hold message identifiers and summaries (subjects, senders, snippets).
+    path = tmp_path / "state.json"
+    path.write_text("{}")
+    path.chmod(0o644)
+    previous = os.umask(0o022)
+    try:
+        await JsonFileStore(path).save({"latest": {"subject": "private"}})
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600

@@ -44,12 +44,16 @@ def safe_file_name(key: str) -> str:
 def write_atomically(path: Path, payload: bytes) -> None:
     """Write ``payload`` so that a crash leaves either the old or the new file, never a mix.
 
-    Temp file in the same directory, fsync, rename, fsync of the directory. Blocking.
+    Temp file in the same directory, fsync, rename, fsync of the directory. Blocking. The
+    file is readable by its owner only: state and outboxes hold mail summaries, configs hold
+    passwords.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        with tmp.open("wb") as handle:
+        descriptor = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "wb") as handle:
+            os.fchmod(descriptor, 0o600)  # a temp file left by a crash keeps its old mode
             handle.write(payload)
             handle.flush()
             os.fsync(handle.fileno())
