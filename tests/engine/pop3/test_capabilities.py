@@ -73,3 +73,8 @@ def test_refused_capa() -> None:
     assert not caps.top
     assert caps.login_delay is None
     assert caps.as_list() == ["(CAPA not supported)"]
+
+
+def test_absurd_login_delay_is_capped_at_one_day() -> None:
+    assert parse_capabilities([b"LOGIN-DELAY 86400"]).login_delay == 86_400
+    assert parse_capabilities([b"LOGIN-DELAY 999999999999"]).login_delay == 86_400

@@ -201,6 +201,19 @@ async def test_over_long_list_line_is_a_protocol_error(
             await client.list()
 
 
+async def test_endless_listing_is_cut_at_the_byte_bound(
+    start_fault_server: StartFaultServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("pop3_mail.pop3.client.MAX_LISTING_BYTES", 1000)
+    lines = b"".join(b"%d uid-%d\r\n" % (n, n) for n in range(1, 200))
+    server = await start_fault_server(
+        _script(handlers={"UIDL": reply(b"+OK\r\n" + lines + b".\r\n")})
+    )
+    with pytest.raises(ProtocolError, match="UIDL answer is larger than 1000 bytes"):
+        async with open_session(server.settings()) as client:
+            await client.list_and_uidl()
+
+
 async def test_server_without_capa(start_fault_server: StartFaultServer) -> None:
     server = await start_fault_server(_script(capa=None))
     async with open_session(server.settings()) as client:

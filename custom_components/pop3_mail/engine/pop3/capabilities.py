@@ -83,6 +83,10 @@ class Capabilities:
 NO_CAPABILITIES = Capabilities(supported=False)
 
 
+MAX_LOGIN_DELAY = 86_400
+"""A longer ``LOGIN-DELAY`` is taken as one day: a broken value must not stop polling for years."""
+
+
 def parse_capabilities(lines: Iterable[bytes]) -> Capabilities:
     """Parse the lines of a ``CAPA`` answer (without status line and end marker).
 
@@ -103,7 +107,7 @@ def parse_capabilities(lines: Iterable[bytes]) -> Capabilities:
         if name == "SASL":
             sasl.update(sanitize_server_text(word.upper())[:64] for word in arguments)
         elif name == "LOGIN-DELAY" and arguments and arguments[0].isdecimal():
-            login_delay = int(arguments[0][:9])
+            login_delay = min(int(arguments[0][:9]), MAX_LOGIN_DELAY)
         elif name == "EXPIRE" and arguments:
             expire = sanitize_server_text(" ".join(arguments))
         elif name == "IMPLEMENTATION" and arguments:

@@ -39,7 +39,14 @@ from .auth import (
 from .capabilities import MAX_CAPA_LINES, NO_CAPABILITIES, Capabilities, parse_capabilities
 from .connection import Connection, SessionStats, open_connection
 from .framing import MAX_LINE, BodyDecoder
-from .listing import MAX_LISTING_ENTRIES, MAX_LISTING_LINE, parse_list, parse_stat, parse_uidl
+from .listing import (
+    MAX_LISTING_BYTES,
+    MAX_LISTING_ENTRIES,
+    MAX_LISTING_LINE,
+    parse_list,
+    parse_stat,
+    parse_uidl,
+)
 from .responses import MAX_STATUS_LINE, Kind, Status, error_for, parse_status
 from .tls import get_ssl_context
 
@@ -573,6 +580,7 @@ class Pop3Client:
             return status, lines
         decoder = BodyDecoder()
         line_name = f"a {what} line"
+        room = MAX_LISTING_BYTES
         while (
             content := decoder.decode(
                 conn.buffered_line(MAX_LISTING_LINE, line_name)
@@ -582,6 +590,9 @@ class Pop3Client:
         ) is not None:
             if len(lines) >= max_lines:
                 raise ProtocolError(f"{what} answer has more than {max_lines} lines")
+            room -= len(content)
+            if room < 0:
+                raise ProtocolError(f"{what} answer is larger than {MAX_LISTING_BYTES} bytes")
             lines.append(content[:-2])
         self._pending -= 1
         return status, lines

@@ -15,6 +15,9 @@ MAX_LISTING_LINE = 1024
 """Longest ``LIST``/``UIDL`` line accepted; anything longer is garbage, not a message."""
 MAX_LISTING_ENTRIES = 1_000_000
 """More messages than this in one maildrop is treated as a broken server."""
+MAX_LISTING_BYTES = 64 * 1024 * 1024
+"""One ``LIST`` or ``UIDL`` answer larger than this is a broken server (a million real entries
+take about 30 MB); without it, a hostile server could make the client hold a gigabyte."""
 UIDL_RFC_MAX = 70
 """RFC 1939 §7: a unique-id is 1 to 70 characters in 0x21-0x7E."""
 UIDL_MAX = 512
