@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import pytest
@@ -15,7 +15,8 @@ from tests.engine.cli_check_helpers import (
     check_args,
     run_process_async,
 )
-from tests.support.certs import CertFiles, make_certificates
+from tests.engine.pop3.helpers import StartFaultServer
+from tests.support.certs import CertFiles
 from tests.support.fault_server import (
     FaultServer,
     FaultSession,
@@ -24,7 +25,6 @@ from tests.support.fault_server import (
     hang,
     reply,
     reply_and_close,
-    server_tls_context,
 )
 
 PASSWORD = "F4ult-Server pw!"
@@ -45,24 +45,9 @@ MESSAGES = [_message(number) for number in (1, 2, 3)]
 StartServer = Callable[..., Awaitable[FaultServer]]
 
 
-@pytest.fixture(scope="module")
-def good_certs(tmp_path_factory: pytest.TempPathFactory) -> CertFiles:
-    """A CA and a certificate for 127.0.0.1."""
-    return make_certificates(tmp_path_factory.mktemp("cli-tls"), prefix="cli", names=["127.0.0.1"])
-
-
-@pytest.fixture(scope="module")
-def other_name_certs(tmp_path_factory: pytest.TempPathFactory) -> CertFiles:
-    """A CA and a certificate for mail.example.org only."""
-    return make_certificates(
-        tmp_path_factory.mktemp("cli-wrong-name"), prefix="cli-wrong", names=["mail.example.org"]
-    )
-
-
 @pytest.fixture
-async def start_server() -> AsyncIterator[StartServer]:
+def start_server(start_fault_server: StartFaultServer) -> StartServer:
     """``await start_server(handlers=..., certs=None, implicit_tls=False, **script fields)``."""
-    running: list[FaultServer] = []
 
     async def start(
         *,
@@ -74,14 +59,9 @@ async def start_server() -> AsyncIterator[StartServer]:
         script = Script(messages=list(MESSAGES), password=PASSWORD, handlers=handlers or {})
         for name, value in script_fields.items():
             setattr(script, name, value)
-        context = server_tls_context(certs) if certs is not None else None
-        server = FaultServer(script, tls_context=context, implicit_tls=implicit_tls)
-        running.append(server)
-        return await server.start()
+        return await start_fault_server(script, certs=certs, implicit_tls=implicit_tls)
 
-    yield start
-    for server in running:
-        await server.stop()
+    return start
 
 
 def fault_args(server: FaultServer, *extra: str, timeout: str = "10") -> list[str]:
@@ -239,10 +219,10 @@ async def test_tls_to_a_plaintext_server_exits_4(start_server: StartServer) -> N
 
 
 async def test_certificate_for_another_name_exits_4(
-    start_server: StartServer, other_name_certs: CertFiles
+    start_server: StartServer, wrong_name_certs: CertFiles
 ) -> None:
-    server = await start_server(certs=other_name_certs, implicit_tls=True)
-    args = fault_args(server, "--security", "ssl", "--cafile", str(other_name_certs.cafile))
+    server = await start_server(certs=wrong_name_certs, implicit_tls=True)
+    args = fault_args(server, "--security", "ssl", "--cafile", str(wrong_name_certs.cafile))
     outcome = await run_process_async(args, password=PASSWORD)
     assert_error(outcome, 4, "not trusted", "mismatch")
     assert server.received == []  # not a word to a server that failed verification
@@ -255,11 +235,11 @@ async def test_certificate_for_another_name_exits_4(
 
 
 async def test_verified_implicit_tls_and_starttls(
-    start_server: StartServer, good_certs: CertFiles
+    start_server: StartServer, fault_certs: CertFiles
 ) -> None:
-    cafile = str(good_certs.cafile)
-    implicit = await start_server(certs=good_certs, implicit_tls=True)
-    starttls = await start_server(certs=good_certs)
+    cafile = str(fault_certs.cafile)
+    implicit = await start_server(certs=fault_certs, implicit_tls=True)
+    starttls = await start_server(certs=fault_certs)
     for server, security in ((implicit, "ssl"), (starttls, "starttls")):
         args = fault_args(server, "--security", security, "--cafile", cafile, "--json")
         outcome = await run_process_async(args, password=PASSWORD)
@@ -277,12 +257,12 @@ async def test_starttls_not_offered_exits_4_before_credentials(start_server: Sta
 
 
 async def test_starttls_refused_exits_4_before_credentials(
-    start_server: StartServer, good_certs: CertFiles
+    start_server: StartServer, fault_certs: CertFiles
 ) -> None:
     server = await start_server(
-        certs=good_certs, handlers={"STLS": reply(b"-ERR [SYS/TEMP] TLS not now\r\n")}
+        certs=fault_certs, handlers={"STLS": reply(b"-ERR [SYS/TEMP] TLS not now\r\n")}
     )
-    args = fault_args(server, "--security", "starttls", "--cafile", str(good_certs.cafile))
+    args = fault_args(server, "--security", "starttls", "--cafile", str(fault_certs.cafile))
     outcome = await run_process_async(args, password=PASSWORD)
     assert_error(outcome, 4, "refused STARTTLS")
     assert not {"USER", "PASS", "AUTH"} & set(commands(server))
@@ -309,11 +289,11 @@ async def test_rejected_login_exits_3(start_server: StartServer, auth: str, wron
 
 @pytest.mark.parametrize("security", ["ssl", "starttls"])
 async def test_rejected_login_as_json_and_verbose(
-    start_server: StartServer, good_certs: CertFiles, security: str
+    start_server: StartServer, fault_certs: CertFiles, security: str
 ) -> None:
-    server = await start_server(certs=good_certs, implicit_tls=security == "ssl")
+    server = await start_server(certs=fault_certs, implicit_tls=security == "ssl")
     wrong = "Not-The-Pw 77"
-    args = fault_args(server, "--security", security, "--cafile", str(good_certs.cafile))
+    args = fault_args(server, "--security", security, "--cafile", str(fault_certs.cafile))
     assert_error(await run_process_async([*args, "--json"], password=wrong), 3, "rejected")
     verbose = await run_process_async(["-v", *args, "--auth", "user"], password=wrong)
     assert verbose.code == 3, verbose

@@ -1,14 +1,10 @@
-"""Fixtures of the Mailbox tests: the POP3 tests' scripted fault servers, a state file."""
+"""Fixtures of the Mailbox tests: a state file (fault servers come from tests/engine)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-
-from tests.engine.pop3.conftest import start_fault_server
-
-__all__ = ["start_fault_server"]
 
 
 @pytest.fixture

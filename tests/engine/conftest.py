@@ -1,4 +1,4 @@
-"""Fixtures for the POP3 client tests: scripted fault servers and their certificates."""
+"""Fixtures of the engine tests: scripted fault servers and their certificates."""
 
 from __future__ import annotations
 
@@ -6,10 +6,9 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from tests.engine.pop3.helpers import StartFaultServer
 from tests.support.certs import CertFiles, make_certificates
 from tests.support.fault_server import FaultServer, Script, server_tls_context
-
-from .helpers import StartFaultServer
 
 
 @pytest.fixture(scope="session")
