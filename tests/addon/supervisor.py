@@ -9,6 +9,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.support.http import serve_on_loopback
+
 TOKEN = "supervisor-token-123"
 
 
@@ -55,13 +57,6 @@ async def stand_in_supervisor(
     supervisor = StandInSupervisor(answer, status)
     app = web.Application()
     app.router.add_get("/services/mqtt", supervisor.services_mqtt)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    supervisor.url = f"http://127.0.0.1:{port}"
-    try:
+    async with serve_on_loopback(app, access_log=None) as port:
+        supervisor.url = f"http://127.0.0.1:{port}"
         yield supervisor
-    finally:
-        await runner.cleanup()

@@ -22,6 +22,7 @@ from tests.daemon.helpers import DaemonProcess, account, eventually, mail, scrip
 from tests.engine.dispatch.helpers import Subscriber
 from tests.support.dovecot import DovecotServer, MailUser
 from tests.support.fault_server import FaultServer, FaultSession, Script
+from tests.support.http import serve_on_loopback
 from tests.support.mosquitto import MosquittoBroker
 
 pytestmark = [pytest.mark.dovecot, pytest.mark.mosquitto]
@@ -53,16 +54,12 @@ async def hook_endpoint() -> AsyncIterator[Hook]:
     hook = Hook()
     app = web.Application()
     app.router.add_post("/hook", hook.handle)
-    runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    hook.port = runner.addresses[0][1]
-    try:
-        yield hook
-    finally:
-        hook.release.set()
-        await runner.cleanup()
+    async with serve_on_loopback(app, access_log=None, shutdown_timeout=0.5) as port:
+        hook.port = port
+        try:
+            yield hook
+        finally:
+            hook.release.set()  # before the server shuts down: no handler left waiting
 
 
 @pytest.fixture

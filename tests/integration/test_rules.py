@@ -39,6 +39,7 @@ from custom_components.pop3_mail.engine.dispatch.publisher import DeliveryError
 from custom_components.pop3_mail.mqtt_publisher import HomeAssistantMqttPublisher
 from tests.integration.conftest import assert_placeholders_supplied, make_message
 from tests.support.dovecot import MailUser
+from tests.support.http import serve_on_loopback
 from tests.support.mosquitto import MosquittoBroker
 
 SECRET = "s3cret-token"
@@ -72,13 +73,9 @@ async def webhook() -> AsyncIterator[Webhook]:
 
     app = web.Application()
     app.router.add_post("/{tail:.*}", handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    hook.port = runner.addresses[0][1]
-    yield hook
-    await runner.cleanup()
+    async with serve_on_loopback(app) as port:
+        hook.port = port
+        yield hook
 
 
 def notify_rule(hook: Webhook, **changes: Any) -> dict[str, Any]:

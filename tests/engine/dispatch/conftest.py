@@ -15,6 +15,7 @@ from pop3_mail.state_store import JsonFileStore
 
 from tests.engine.pop3.helpers import dovecot_settings
 from tests.support.dovecot import DovecotServer, MailUser
+from tests.support.http import serve_on_loopback
 
 from .helpers import Clock, HttpEndpoint, RecordingMailbox
 
@@ -27,13 +28,9 @@ async def endpoint() -> AsyncIterator[HttpEndpoint]:
     server = HttpEndpoint()
     app = web.Application()
     app.router.add_route("*", "/{tail:.*}", server.handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    server.port = runner.addresses[0][1]
-    yield server
-    await runner.cleanup()
+    async with serve_on_loopback(app) as port:
+        server.port = port
+        yield server
 
 
 @pytest.fixture
