@@ -72,6 +72,16 @@ class MailUser:
             [*self.maildir.joinpath("new").iterdir(), *self.maildir.joinpath("cur").iterdir()]
         )
 
+    def subjects(self) -> list[str]:
+        """The (raw) Subject lines of the messages in the Maildir, sorted."""
+        found = []
+        for path in self.message_files():
+            for line in path.read_bytes().splitlines():
+                if line.startswith(b"Subject: "):
+                    found.append(line[9:].decode())
+                    break
+        return sorted(found)
+
     def seen_flags(self) -> dict[str, bool]:
         """Map base file name → whether the IMAP ``\\Seen`` flag is set (``RETR`` sets it)."""
         flags: dict[str, bool] = {}

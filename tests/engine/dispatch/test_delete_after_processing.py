@@ -21,15 +21,6 @@ def message(subject: str) -> bytes:
     ).encode()
 
 
-def subjects(user: MailUser) -> list[str]:
-    found = []
-    for path in user.message_files():
-        for line in path.read_bytes().splitlines():
-            if line.startswith(b"Subject: "):
-                found.append(line[9:].decode())
-    return sorted(found)
-
-
 def rules(*urls: str, **extra: Any) -> list[dict[str, Any]]:
     return [
         {
@@ -64,11 +55,11 @@ async def test_deleted_after_all_actions_succeeded(
     await poll(mailbox, dispatcher)
     assert [r.json["title"] for r in endpoint.on("/a")] == ["delete me 1"]
     assert mailbox.unread == 1  # mark_read acknowledged the first one
-    assert subjects(mail_user) == ["delete me 1", "keep me 2"]  # DELE happens next session
+    assert mail_user.subjects() == ["delete me 1", "keep me 2"]  # DELE happens next session
 
     result = await mailbox.poll()
     assert len(result.deleted) == 1
-    assert subjects(mail_user) == ["keep me 2"]
+    assert mail_user.subjects() == ["keep me 2"]
     assert result.unread == 1
 
 
@@ -89,7 +80,7 @@ async def test_kept_while_an_action_fails_deleted_after_a_later_retry(
 
     await poll(mailbox, dispatcher)
     await poll(mailbox, dispatcher)
-    assert subjects(mail_user) == ["delete me later"]  # /b failed: kept
+    assert mail_user.subjects() == ["delete me later"]  # /b failed: kept
     assert dispatcher.status.pending_deletions == 1
 
     # The pending deletion survives a restart of the dispatcher.
@@ -101,7 +92,7 @@ async def test_kept_while_an_action_fails_deleted_after_a_later_retry(
     assert dispatcher.status.pending_deletions == 0
 
     await poll(mailbox, dispatcher)
-    assert subjects(mail_user) == []
+    assert mail_user.subjects() == []
     assert len(endpoint.on("/a")) == 1  # the service that worked was not notified twice
     assert len(endpoint.on("/b")) == 2
 
@@ -125,7 +116,7 @@ async def test_kept_when_a_delivery_is_given_up(
     clock.advance(30)
     assert await dispatcher.retry_due() == 1
     await poll(mailbox, dispatcher)
-    assert subjects(mail_user) == ["delete me first"]
+    assert mail_user.subjects() == ["delete me first"]
 
 
 async def test_kept_when_a_notify_url_can_never_be_used(
@@ -144,5 +135,5 @@ async def test_kept_when_a_notify_url_can_never_be_used(
     await poll(mailbox, dispatcher)
     await poll(mailbox, dispatcher)
     assert len(endpoint.on("/a")) == 1  # the usable service is notified all the same
-    assert subjects(mail_user) == ["delete me not"]
+    assert mail_user.subjects() == ["delete me not"]
     assert "kept on the server: a notify action of rule 'clean up'" in caplog.text

@@ -23,7 +23,6 @@ __all__ = [
     "fault_mailbox",
     "make_message",
     "saved_state",
-    "subjects_on_server",
     "tracking",
 ]
 
@@ -90,17 +89,6 @@ class Announcements:
     def subjects(self) -> list[str]:
         """Subjects of every announced message, in announcement order."""
         return [summary.subject for result in self.results for summary in result.new_messages]
-
-
-def subjects_on_server(user: MailUser) -> list[str]:
-    """Subjects of the message files in the user's Maildir, sorted."""
-    found = []
-    for path in user.message_files():
-        for line in path.read_bytes().splitlines():
-            if line.startswith(b"Subject: "):
-                found.append(line[9:].decode())
-                break
-    return sorted(found)
 
 
 def saved_state(state_path: Path) -> dict[str, Any]:

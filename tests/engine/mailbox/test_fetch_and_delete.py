@@ -16,7 +16,6 @@ from .helpers import (
     dovecot_mailbox,
     make_message,
     saved_state,
-    subjects_on_server,
 )
 
 PDF = b"%PDF-1.4 pretend report\n" * 40
@@ -42,7 +41,7 @@ async def test_polls_never_delete_and_never_mark_mail_read(
     await mailbox.poll()
 
     assert len(result.new_messages) == 1
-    assert subjects_on_server(mail_user) == ["message 1", "message 2", "message 3"]
+    assert mail_user.subjects() == ["message 1", "message 2", "message 3"]
     flags = mail_user.seen_flags()
     assert len(flags) == 3
     assert not any(flags.values())  # TOP only: Dovecot sets \Seen on RETR
@@ -56,7 +55,7 @@ async def test_requested_deletion_happens_in_the_next_session(
     doomed = announced[1].uid
 
     await mailbox.request_deletion([doomed])
-    assert subjects_on_server(mail_user) == ["message 1", "message 2", "message 3"]
+    assert mail_user.subjects() == ["message 1", "message 2", "message 3"]
     assert saved_state(state_path)["pending_deletion"] == [doomed]
 
     result = await mailbox.poll()
@@ -64,7 +63,7 @@ async def test_requested_deletion_happens_in_the_next_session(
     assert result.message_count == 2
     assert result.total_size == len(make_message(1)) + len(make_message(3))
     assert result.unread == 2
-    assert subjects_on_server(mail_user) == ["message 1", "message 3"]
+    assert mail_user.subjects() == ["message 1", "message 3"]
     assert saved_state(state_path)["pending_deletion"] == []
 
     later = await mailbox.poll()
@@ -83,7 +82,7 @@ async def test_deletion_request_survives_a_restart(
     result = await dovecot_mailbox(dovecot, mail_user, state_path).poll()
 
     assert result.deleted == (first.uid,)
-    assert subjects_on_server(mail_user) == ["message 2"]
+    assert mail_user.subjects() == ["message 2"]
     assert result.latest is not None
     assert result.latest.subject == "message 2"
     assert result.latest.number == 2  # numbers hold within the session that deleted
@@ -103,7 +102,7 @@ async def test_deletion_of_a_message_already_gone_is_dropped(
     result = await mailbox.poll()
 
     assert result.deleted == ()
-    assert subjects_on_server(mail_user) == ["message 1"]
+    assert mail_user.subjects() == ["message 1"]
     assert saved_state(state_path)["pending_deletion"] == []
 
 
@@ -118,11 +117,11 @@ async def test_deletion_requested_from_the_handler(
         await mailbox.request_deletion(requested)
 
     await mailbox.poll(on_new=delete_the_first)
-    assert subjects_on_server(mail_user) == ["message 1", "message 2"]
+    assert mail_user.subjects() == ["message 1", "message 2"]
 
     result = await mailbox.poll()
     assert result.deleted == tuple(requested)
-    assert subjects_on_server(mail_user) == ["message 2"]
+    assert mail_user.subjects() == ["message 2"]
     assert result.unread == 1
 
 
