@@ -41,13 +41,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # tests.support (the Dovecot runner) and bench.* from anywhere
 
-from pop3_mail.mailbox import Mailbox, PollOptions  # noqa: E402
-from pop3_mail.settings import Security, ServerSettings  # noqa: E402
-from pop3_mail.state_store import JsonFileStore  # noqa: E402
-
 from bench.latency_proxy import ConnectionCounts, ProxyProcess  # noqa: E402
 from bench.mail_corpus import realistic_messages, write_to_maildir  # noqa: E402
 from bench.poplib_poller import PoplibPoller  # noqa: E402
+from pop3_mail.mailbox import Mailbox, PollOptions  # noqa: E402
+from pop3_mail.settings import Security, ServerSettings  # noqa: E402
+from pop3_mail.state_store import JsonFileStore  # noqa: E402
 from tests.support.dovecot import (  # noqa: E402
     DovecotServer,
     MailUser,

@@ -6,23 +6,19 @@ from types import MappingProxyType
 
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ConfigEntryError
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.typing import ConfigType
 
-from .connection import async_get_ssl_context, settings_from_data
+# First: every module below imports the engine by its name ``pop3_mail``.
+from . import bundled_engine  # noqa: F401  isort: skip
 from .const import DOMAIN
-from .coordinator import Pop3MailConfigEntry, Pop3MailCoordinator, now_timestamp
-from .dispatch import OUTBOX_STORE, async_start_dispatcher
-from .engine.errors import ConfigError
-from .engine.mailbox import Mailbox
+from .coordinator import Pop3MailConfigEntry
 from .issues import async_clear_issues
-from .options import poll_options, scan_interval
+from .runtime import async_create_coordinator
 from .services import async_setup_services
-from .store import EntryStore
+from .store import OUTBOX_STORE, SEEN_STORE, EntryStore
 
 PLATFORMS = [Platform.BUTTON, Platform.EVENT, Platform.SENSOR]
-SEEN_STORE = "seen"
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
@@ -35,29 +31,9 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 
 async def async_setup_entry(hass: HomeAssistant, entry: Pop3MailConfigEntry) -> bool:
     """Check the mailbox once, then create its entities."""
-    try:
-        settings = settings_from_data(entry.data)
-        ssl_context = await async_get_ssl_context(hass, settings)
-    except ConfigError as err:
-        raise ConfigEntryError(
-            translation_domain=DOMAIN,
-            translation_key="invalid_settings",
-            translation_placeholders={"error": str(err)},
-        ) from err
-    mailbox = Mailbox(
-        settings,
-        EntryStore(hass, entry.entry_id, SEEN_STORE),
-        poll_options(entry.options),
-        ssl_context=ssl_context,
-        clock=now_timestamp,
-    )
-    coordinator = Pop3MailCoordinator(
-        hass, entry, mailbox, scan_interval=scan_interval(entry.options)
-    )
-    coordinator.dispatcher = await async_start_dispatcher(hass, entry, mailbox)
+    coordinator = await async_create_coordinator(hass, entry)
     await coordinator.async_config_entry_first_refresh()
     entry.runtime_data = coordinator
-
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     options = MappingProxyType(dict(entry.options))
 

@@ -32,8 +32,12 @@ from homeassistant.helpers.selector import (
     TextSelectorType,
 )
 
+from pop3_mail.dispatch.notify import invalid_urls, load_targets
+from pop3_mail.dispatch.rules import RuleError, parse_rule
+from pop3_mail.errors import ConfigError, Pop3Error
+from pop3_mail.settings import DEFAULT_PORTS, Security
+
 from . import rules_form
-from .connection import async_try_login, error_key, settings_from_data
 from .const import (
     CONF_CAFILE,
     CONF_COUNT_EXISTING_AS_UNREAD,
@@ -54,10 +58,7 @@ from .const import (
     MIN_SCAN_INTERVAL,
 )
 from .coordinator import Pop3MailConfigEntry
-from .engine.dispatch.notify import invalid_urls, load_targets
-from .engine.dispatch.rules import RuleError, parse_rule
-from .engine.errors import ConfigError, Pop3Error
-from .engine.settings import DEFAULT_PORTS, Security
+from .login import async_try_login, error_key, settings_from_data
 from .mqtt_publisher import mqtt_available
 from .rules_form import form_values, rule_from_form, rule_schema, stored_urls
 

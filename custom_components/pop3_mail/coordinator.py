@@ -19,18 +19,8 @@ from homeassistant.helpers.start import async_at_started
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
-from . import issues
-from .connection import error_key
-from .const import (
-    BACKOFF_CAP,
-    BUSY_TOLERANCE,
-    DOMAIN,
-    EVENT_DATA_BUDGET,
-    EVENT_RECEIVED,
-    LOGGER,
-)
-from .engine.dispatch.dispatcher import Dispatcher
-from .engine.errors import (
+from pop3_mail.dispatch.dispatcher import Dispatcher
+from pop3_mail.errors import (
     AuthError,
     LoginDelayError,
     PermanentServerError,
@@ -39,8 +29,19 @@ from .engine.errors import (
     TlsError,
     TransientServerError,
 )
-from .engine.mail.model import MailSummary
-from .engine.mailbox import Mailbox, PollResult
+from pop3_mail.mail.model import MailSummary
+from pop3_mail.mailbox import Mailbox, PollResult
+
+from . import issues
+from .const import (
+    BACKOFF_CAP,
+    BUSY_TOLERANCE,
+    DOMAIN,
+    EVENT_DATA_BUDGET,
+    EVENT_RECEIVED,
+    LOGGER,
+)
+from .login import error_key
 from .mail_data import event_data
 
 type Pop3MailConfigEntry = ConfigEntry[Pop3MailCoordinator]
@@ -76,10 +77,14 @@ class Pop3MailCoordinator(DataUpdateCoordinator[PollResult]):
         hass: HomeAssistant,
         entry: Pop3MailConfigEntry,
         mailbox: Mailbox,
+        dispatcher: Dispatcher,
         *,
         scan_interval: int,
     ) -> None:
-        """Poll ``mailbox`` every ``scan_interval`` seconds (or the server's LOGIN-DELAY)."""
+        """Poll ``mailbox`` every ``scan_interval`` seconds (or the server's LOGIN-DELAY).
+
+        ``dispatcher`` runs the entry's rules; it gets new mail before events fire.
+        """
         super().__init__(
             hass,
             LOGGER,
@@ -91,8 +96,7 @@ class Pop3MailCoordinator(DataUpdateCoordinator[PollResult]):
         self.configured_interval = scan_interval
         self.interval = scan_interval
         """Seconds between polls while all is well: the configured value or LOGIN-DELAY."""
-        self.dispatcher: Dispatcher | None = None
-        """The rules; they get new mail before events fire (and may raise to see it again)."""
+        self.dispatcher = dispatcher
         self.poll_error: Pop3Error | None = None
         """Why the last poll failed, ``None`` after a good one."""
         self._failures = 0
@@ -106,10 +110,8 @@ class Pop3MailCoordinator(DataUpdateCoordinator[PollResult]):
     async def _async_update_data(self) -> PollResult:
         self._last_attempt = now_timestamp()
         try:
-            dispatcher = self.dispatcher
             result = await self.mailbox.poll(
-                on_new=self._announce,
-                wants_full=dispatcher.wants_full if dispatcher is not None else None,
+                on_new=self._announce, wants_full=self.dispatcher.wants_full
             )
         except AnnouncementDeferred as deferred:
             self._announce_after_start()
@@ -210,8 +212,7 @@ class Pop3MailCoordinator(DataUpdateCoordinator[PollResult]):
         """Hand new mail to the dispatcher, then fire one event per message (oldest first)."""
         if self.hass.state is not CoreState.running:
             raise AnnouncementDeferred(result)
-        if self.dispatcher is not None:
-            await self.dispatcher.handle(result)
+        await self.dispatcher.handle(result)
         for summary in result.new_messages:
             self.hass.bus.async_fire(
                 EVENT_RECEIVED,

@@ -44,5 +44,5 @@ async def async_get_config_entry_diagnostics(
             "capabilities": result.capabilities.as_list(),
             "timings": result.timings.as_dict(),
         },
-        "dispatch": dispatcher.status.as_dict() if dispatcher is not None else None,
+        "dispatch": dispatcher.status.as_dict(),
     }

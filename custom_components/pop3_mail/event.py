@@ -6,9 +6,10 @@ from homeassistant.components.event import EventEntity, EventEntityDescription
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from pop3_mail.mail.model import MailSummary
+
 from .const import ATTRIBUTES_BUDGET, EVENT_TYPE_RECEIVED
 from .coordinator import Pop3MailConfigEntry
-from .engine.mail.model import MailSummary
 from .entity import Pop3MailEntity
 from .mail_data import fit_to_budget, summary_data
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from homeassistant.helpers.json import json_bytes
 
-from .engine.mail.model import SUMMARY_SCHEMA_VERSION, MailSummary
+from pop3_mail.mail.model import SUMMARY_SCHEMA_VERSION, MailSummary
 
 _TRIM_ORDER = ("snippet", "cc", "to", "attachments", "problems", "subject", "from_name")
 """Fields shortened, in this order, until the data fits (the least useful first)."""

@@ -14,7 +14,7 @@ from homeassistant.components import mqtt
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 
-from .engine.dispatch.publisher import DeliveryError
+from pop3_mail.dispatch.publisher import DeliveryError
 
 ACK_TIMEOUT = 10.0
 """``homeassistant.components.mqtt.client.TIMEOUT_ACK``: after this the wait ends silently."""

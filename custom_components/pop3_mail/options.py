@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from pop3_mail.mailbox import PollOptions
+from pop3_mail.tracking import TrackingOptions
+
 from .const import (
     CONF_COUNT_EXISTING_AS_UNREAD,
     CONF_MAX_NEW_PER_POLL,
@@ -15,8 +18,6 @@ from .const import (
     DEFAULT_SNIPPET_LENGTH,
     MIN_SCAN_INTERVAL,
 )
-from .engine.mailbox import PollOptions
-from .engine.tracking import TrackingOptions
 
 
 def scan_interval(options: Mapping[str, Any]) -> int:

@@ -24,7 +24,7 @@ from homeassistant.helpers.selector import (
     TextSelectorType,
 )
 
-from .engine.dispatch.rules import BodyFormat
+from pop3_mail.dispatch.rules import BodyFormat
 
 NAME = "name"
 STOP = "stop"

@@ -18,10 +18,11 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.event import async_track_time_interval
 
+from pop3_mail.dispatch.dispatcher import Dispatcher
+from pop3_mail.mailbox import PollResult
+
 from .const import OUTBOX_REFRESH_SECONDS
 from .coordinator import Pop3MailConfigEntry, Pop3MailCoordinator
-from .engine.dispatch.dispatcher import Dispatcher
-from .engine.mailbox import PollResult
 from .entity import Pop3MailEntity
 
 # The coordinator polls; entities only read its data.
@@ -120,8 +121,7 @@ async def async_setup_entry(
     sensors: list[SensorEntity] = [
         Pop3MailSensor(coordinator, description) for description in SENSORS
     ]
-    if coordinator.dispatcher is not None:
-        sensors.append(Pop3MailOutboxSensor(coordinator, coordinator.dispatcher))
+    sensors.append(Pop3MailOutboxSensor(coordinator, coordinator.dispatcher))
     async_add_entities(sensors)
 
 

@@ -9,6 +9,11 @@ from homeassistant.helpers.storage import Store
 
 from .const import DOMAIN, STORAGE_VERSION
 
+SEEN_STORE = "seen"
+"""The tracking state: which UIDs were seen, acknowledged, waiting for deletion."""
+OUTBOX_STORE = "outbox"
+"""Deliveries of the rules that wait for a retry."""
+
 
 def storage_key(entry_id: str, purpose: str) -> str:
     """Key of one of an entry's documents in ``.storage`` (e.g. ``pop3_mail.<id>.seen``)."""

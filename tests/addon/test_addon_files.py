@@ -10,16 +10,16 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-import pop3_mail
 import pytest
 import voluptuous as vol
 import yaml
 from PIL import Image
-from pop3_mail.daemon import config_schema
-from pop3_mail.daemon.addon_options import daemon_config
-from pop3_mail.daemon.config import build_config
-from pop3_mail.settings import Security
 
+import pop3_mail
+from pop3_mail.settings import Security
+from pop3_mail_daemon.addon_options import daemon_config
+from pop3_mail_daemon.config import schema as config_schema
+from pop3_mail_daemon.config.loader import build_config
 from tests.addon.supervisor_model import (
     MANIFEST,
     SCHEMA_ELEMENT,

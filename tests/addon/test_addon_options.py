@@ -1,4 +1,4 @@
-"""From the add-on's options.json to a daemon configuration (pop3_mail.daemon.addon_options)."""
+"""From the add-on's options.json to a daemon configuration (pop3_mail_daemon.addon_options)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 import yaml
-from pop3_mail.daemon.addon_options import INGRESS_CLIENTS, daemon_config, main, supervisor_broker
-from pop3_mail.daemon.config import build_config
 
+from pop3_mail_daemon.addon_options import INGRESS_CLIENTS, daemon_config, main, supervisor_broker
+from pop3_mail_daemon.config.loader import build_config
 from tests.addon.supervisor import NO_SERVICE, TOKEN, broker_answer, stand_in_supervisor
 from tests.support.ports import free_port
 

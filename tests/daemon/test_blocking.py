@@ -1,4 +1,4 @@
-"""Blocking work in daemon threads (pop3_mail.daemon.blocking)."""
+"""Blocking work in daemon threads (pop3_mail_daemon.blocking)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import threading
 from typing import Any
 
 import pytest
-from pop3_mail.daemon.blocking import run_in_daemon_thread
 
+from pop3_mail_daemon.blocking import run_in_daemon_thread
 from tests.daemon.helpers import eventually
 
 

@@ -11,9 +11,10 @@ from typing import Any
 
 import pytest
 import yaml
-from pop3_mail.cli import main
-from pop3_mail.daemon.config import ConfigFileError, load_config
+
 from pop3_mail.settings import Security
+from pop3_mail_daemon.cli import main
+from pop3_mail_daemon.config.loader import ConfigFileError, load_config
 
 ROOT = Path(__file__).resolve().parents[2]
 POP3_MAIL = Path(sys.executable).with_name("pop3-mail")

@@ -6,7 +6,8 @@ import re
 from pathlib import Path
 
 import pytest
-from pop3_mail.daemon.config_schema import _SECTIONS
+
+from pop3_mail_daemon.config.schema import _SECTIONS
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "pop3-mail.yaml"

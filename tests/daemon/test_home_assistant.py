@@ -17,16 +17,16 @@ from homeassistant.core import HomeAssistant, State
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.template import Template
-from pop3_mail.daemon.config import build_config
-from pop3_mail.daemon.discovery import (
+
+from pop3_mail.dispatch.payload import message_payload
+from pop3_mail_daemon.config.loader import build_config
+from pop3_mail_daemon.mqtt.discovery import (
     ACCOUNT_AVAILABLE_TEMPLATE,
     EVENT_TEMPLATE,
     LATEST_ATTRIBUTES_TEMPLATE,
     LATEST_SUBJECT_TEMPLATE,
     device_config,
 )
-from pop3_mail.dispatch.payload import message_payload
-
 from tests.daemon.conftest import Launch
 from tests.daemon.helpers import account, eventually, mail
 from tests.engine.dispatch.helpers import make_summary

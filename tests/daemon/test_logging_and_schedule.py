@@ -9,15 +9,16 @@ import shutil
 from pathlib import Path
 
 import pytest
-from pop3_mail.cli import main
-from pop3_mail.daemon.log_masking import (
+
+from pop3_mail_daemon.cli import main
+from pop3_mail_daemon.log_masking import (
     MASK,
     MaskingFormatter,
     SecretMask,
     configure_logging,
     secret_fragments,
 )
-from pop3_mail.daemon.schedule import MAX_BACKOFF, effective_interval, first_delay, next_delay
+from pop3_mail_daemon.schedule import MAX_BACKOFF, effective_interval, first_delay, next_delay
 
 ROOT = Path(__file__).resolve().parents[2]
 

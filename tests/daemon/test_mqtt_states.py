@@ -12,14 +12,14 @@ from typing import Any
 
 import paho.mqtt.publish as publish
 import pytest
-from pop3_mail.daemon.config import AccountConfig, MqttConfig, build_config
-from pop3_mail.daemon.discovery import device_config
-from pop3_mail.daemon.mqtt_states import MqttStates
-from pop3_mail.daemon.registry import PublishedTopics
-from pop3_mail.daemon.runner import mqtt_client
-from pop3_mail.daemon.status import Health
-from pop3_mail.state_store import JsonFileStore
 
+from pop3_mail.state_store import JsonFileStore
+from pop3_mail_daemon.config.loader import AccountConfig, MqttConfig, build_config
+from pop3_mail_daemon.mqtt.discovery import device_config
+from pop3_mail_daemon.mqtt.registry import PublishedTopics
+from pop3_mail_daemon.mqtt.states import MqttStates
+from pop3_mail_daemon.runner import mqtt_client
+from pop3_mail_daemon.status import Health
 from tests.daemon.helpers import eventually, retained_now
 from tests.engine.dispatch.helpers import Subscriber, make_summary
 from tests.support.mosquitto import MosquittoBroker

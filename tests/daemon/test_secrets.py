@@ -28,7 +28,7 @@ def test_uncaught_errors_and_warnings_are_masked() -> None:
     program = textwrap.dedent(
         """
         import threading, warnings
-        from pop3_mail.daemon.log_masking import configure_logging, log_uncaught
+        from pop3_mail_daemon.log_masking import configure_logging, log_uncaught
 
         configure_logging("info", ["s3cret-pw"])
         log_uncaught()

@@ -13,9 +13,9 @@ from typing import Any
 
 import aiohttp
 import pytest
-from pop3_mail.daemon.config import DaemonConfig, build_config
-from pop3_mail.daemon.runner import Daemon
 
+from pop3_mail_daemon.config.loader import DaemonConfig, build_config
+from pop3_mail_daemon.runner import Daemon
 from tests.daemon.helpers import account, mail, new_web_port
 from tests.engine.dispatch.helpers import eventually
 from tests.support.binaries import IN_CI

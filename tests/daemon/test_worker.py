@@ -8,10 +8,9 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from pop3_mail.daemon.config import build_config
-from pop3_mail.daemon.runner import Daemon
-from pop3_mail.daemon.web import CheckResult
-
+from pop3_mail_daemon.config.loader import build_config
+from pop3_mail_daemon.runner import Daemon
+from pop3_mail_daemon.web.app import CheckResult
 from tests.daemon.helpers import eventually, scripted_account
 from tests.support.fault_server import DEFAULT_CAPA, FaultServer, FaultSession, Script
 

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from pop3_mail.cli import main
+
+from pop3_mail_daemon.cli import main
 
 POP3_MAIL = Path(sys.executable).with_name("pop3-mail")
 PASSWORD_VAR = "POP3_MAIL_CLI_TEST_PASSWORD"

@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pop3_mail import cli
-from pop3_mail.cli import main
-from pop3_mail.mail.model import MailSummary, summary_id
 
+from pop3_mail.mail.model import MailSummary, summary_id
+from pop3_mail_daemon import cli
+from pop3_mail_daemon.cli import main
 from tests.engine.cli_check_helpers import (
     PASSWORD_VAR,
     Outcome,
@@ -273,7 +273,7 @@ def test_python_dash_m_runs_the_same_command(dovecot: DovecotServer, filled: Mai
     outcome = run_process(
         [*tls_args(dovecot, filled, "ssl"), "--json", "--list", "1"],
         password=PASSWORD,
-        command=(sys.executable, "-m", "pop3_mail.cli"),
+        command=(sys.executable, "-m", "pop3_mail_daemon.cli"),
     )
     assert [message["subject"] for message in parse_json(outcome)["messages"]] == [
         MAILS[-1].subject

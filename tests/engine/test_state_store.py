@@ -10,6 +10,7 @@ import threading
 from pathlib import Path
 
 import pytest
+
 from pop3_mail import state_store
 from pop3_mail.state_store import JsonFileStore, StateStoreError, safe_file_name, write_atomically
 

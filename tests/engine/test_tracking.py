@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
 from pop3_mail.tracking import MailTracker, TrackingOptions, TrackingState
 
 DAY = 24 * 3600.0

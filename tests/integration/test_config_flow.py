@@ -30,7 +30,7 @@ from custom_components.pop3_mail.const import (
     DOMAIN,
     EVENT_RECEIVED,
 )
-from custom_components.pop3_mail.engine.errors import (
+from pop3_mail.errors import (
     AuthError,
     LoginDelayError,
     MailboxInUseError,
@@ -38,7 +38,7 @@ from custom_components.pop3_mail.engine.errors import (
     Pop3TimeoutError,
     TransientServerError,
 )
-from custom_components.pop3_mail.engine.mailbox import Mailbox
+from pop3_mail.mailbox import Mailbox
 from tests.integration.conftest import advance, assert_placeholders_supplied, make_message
 from tests.support.dovecot import DovecotServer, MailUser
 from tests.support.ports import free_port

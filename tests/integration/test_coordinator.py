@@ -16,12 +16,12 @@ from homeassistant.helpers import issue_registry as ir
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed  # type: ignore[import-untyped]
 
 from custom_components.pop3_mail.const import CONF_SCAN_INTERVAL, DOMAIN, MIN_SCAN_INTERVAL
-from custom_components.pop3_mail.engine.errors import (
+from pop3_mail.errors import (
     MailboxInUseError,
     Pop3TimeoutError,
     TlsError,
 )
-from custom_components.pop3_mail.engine.mailbox import Mailbox
+from pop3_mail.mailbox import Mailbox
 from tests.integration.conftest import (
     USER_PASS_CAPA,
     advance,

@@ -19,8 +19,8 @@ from custom_components.pop3_mail.const import (
     MAX_EVENT_DATA_BYTES,
     MAX_SNIPPET_LENGTH,
 )
-from custom_components.pop3_mail.engine.mail.model import Attachment, MailSummary
 from custom_components.pop3_mail.mail_data import event_data, fit_to_budget, summary_data
+from pop3_mail.mail.model import Attachment, MailSummary
 from tests.integration.conftest import advance
 from tests.support.dovecot import MailUser
 

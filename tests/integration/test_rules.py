@@ -35,8 +35,8 @@ from custom_components.pop3_mail.const import (
     EVENT_RECEIVED,
     OUTBOX_REFRESH_SECONDS,
 )
-from custom_components.pop3_mail.engine.dispatch.publisher import DeliveryError
 from custom_components.pop3_mail.mqtt_publisher import HomeAssistantMqttPublisher
+from pop3_mail.dispatch.publisher import DeliveryError
 from tests.integration.conftest import assert_placeholders_supplied, make_message
 from tests.support.dovecot import MailUser
 from tests.support.http import serve_on_loopback

@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 from aiohttp import web
+
 from pop3_mail.dispatch.dispatcher import Dispatcher
 from pop3_mail.dispatch.rules import parse_rules
 from pop3_mail.mailbox import Mailbox
 from pop3_mail.state_store import JsonFileStore
-
 from tests.engine.pop3.helpers import dovecot_settings
 from tests.support.dovecot import DovecotServer, MailUser
 from tests.support.http import serve_on_loopback

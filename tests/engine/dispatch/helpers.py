@@ -13,6 +13,7 @@ from typing import Any
 import paho.mqtt.client as paho
 from aiohttp import BodyPartReader, web
 from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
+
 from pop3_mail.mail.model import MailSummary, summary_id
 from pop3_mail.pop3 import RetrievedMessage
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+
 from pop3_mail.dispatch.dispatcher import Dispatcher
 from pop3_mail.mailbox import Mailbox
-
 from tests.support.dovecot import MailUser
 
 from .conftest import DispatcherFactory

@@ -6,8 +6,8 @@ import asyncio
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
-from pop3_mail.daemon.mqtt import AsyncMqttClient
 
+from pop3_mail_daemon.mqtt.client import AsyncMqttClient
 from tests.support.mosquitto import MosquittoBroker
 
 from .conftest import DispatcherFactory

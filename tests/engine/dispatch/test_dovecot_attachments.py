@@ -6,7 +6,6 @@ import base64
 from email.message import EmailMessage
 
 from pop3_mail.mailbox import Mailbox
-
 from tests.support.dovecot import MailUser
 
 from .conftest import DispatcherFactory

@@ -12,9 +12,9 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from pop3_mail.daemon.mqtt import AsyncMqttClient, ReceivedMessage
-from pop3_mail.dispatch.publisher import DeliveryError, MqttPublisher
 
+from pop3_mail.dispatch.publisher import DeliveryError, MqttPublisher
+from pop3_mail_daemon.mqtt.client import AsyncMqttClient, ReceivedMessage
 from tests.support.binaries import require_binary
 from tests.support.certs import make_certificates
 from tests.support.mosquitto import MosquittoBroker

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from pop3_mail.dispatch.attachments import extract_attachments
 from pop3_mail.dispatch.notify import invalid_urls
 from pop3_mail.pop3 import RetrievedMessage

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+
 from pop3_mail.dispatch.conditions import REGEX_INPUT_LIMIT
 from pop3_mail.dispatch.rules import (
     RULE_SCHEMA,

@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from pop3_mail.dispatch import notify
 from pop3_mail.dispatch.redaction import url_secrets
-
 from tests.support.ports import free_port
 
 from .conftest import DispatcherFactory

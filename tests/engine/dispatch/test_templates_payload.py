@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from pop3_mail.dispatch.payload import (
     PAYLOAD_SCHEMA_VERSION,
     default_topic,

@@ -7,6 +7,7 @@ from email.utils import formataddr, getaddresses
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
 from pop3_mail.mail.addresses import Mailbox, parse_address_list
 from pop3_mail.mail.problems import Problems
 

@@ -7,6 +7,7 @@ import codecs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
 from pop3_mail.mail.charsets import (
     REPLACEMENT,
     all_labels,

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from pop3_mail.mail import Attachment, summary_id
 
+from pop3_mail.mail import Attachment, summary_id
 from tests.engine.mail.checks import CORPUS, corpus, summarize_bytes, summarize_corpus
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from pop3_mail.mail.encoded_words import decode_base64, decode_encoded_words
 from pop3_mail.mail.problems import Problems
 

@@ -7,7 +7,6 @@ import base64
 from pop3_mail.mail.headers import MESSAGE_HEADER_LIMITS
 from pop3_mail.mail.mime import DEFAULT_LIMITS
 from pop3_mail.mail.summary import MAX_RECIPIENTS, MAX_SUBJECT
-
 from tests.engine.mail.checks import summarize_bytes
 
 HEADERS = b"From: sender@example.org\r\nSubject: hostile\r\n"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from pop3_mail.mail.html_text import MAX_PENDING, html_to_text
 from pop3_mail.mail.problems import Problems
 from pop3_mail.mail.text import collapse

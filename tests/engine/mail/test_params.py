@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from pop3_mail.mail.params import MAX_PARAMS, parse_content_field
 from pop3_mail.mail.problems import Problems
 

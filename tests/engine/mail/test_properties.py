@@ -10,9 +10,9 @@ from email.policy import SMTP
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
 from pop3_mail.mail.charsets import all_labels
 from pop3_mail.mail.text import collapse
-
 from tests.engine.mail.checks import summarize_bytes
 
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from pop3_mail.mail import Attachment, MailSummary
-
 from tests.engine.mail.checks import corpus, summarize_bytes
 from tests.support.dovecot import DovecotServer, MailUser
 

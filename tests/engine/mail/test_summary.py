@@ -6,10 +6,10 @@ import logging
 from typing import Any
 
 import pytest
+
 from pop3_mail.mail import MailSummary, summarize
 from pop3_mail.mail import summary as summary_module
 from pop3_mail.mail.summary import MAX_SNIPPET
-
 from tests.engine.mail.checks import corpus, summarize_bytes
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from hypothesis import given
 from hypothesis import strategies as st
+
 from pop3_mail.mail.problems import Problems
 from pop3_mail.mail.text import clean_line, clean_prefix, collapse
 

@@ -10,7 +10,6 @@ from typing import Any
 from pop3_mail.mailbox import Mailbox, PollOptions, PollResult
 from pop3_mail.state_store import JsonFileStore
 from pop3_mail.tracking import TrackingOptions
-
 from tests.engine.pop3.helpers import dovecot_settings, make_message
 from tests.support.dovecot import DovecotServer, MailUser
 from tests.support.fault_server import FaultServer

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from pop3_mail.mailbox import PollResult
 
+from pop3_mail.mailbox import PollResult
 from tests.support.dovecot import DovecotServer, MailUser
 
 from .helpers import Announcements, after_baseline, dovecot_mailbox, make_message, saved_state

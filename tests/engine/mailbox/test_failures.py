@@ -6,9 +6,9 @@ import logging
 from pathlib import Path
 
 import pytest
+
 from pop3_mail.errors import AuthError, ConnectError, ProtocolError, TransientServerError
 from pop3_mail.pop3.auth import plain_response
-
 from tests.engine.pop3.helpers import StartFaultServer
 from tests.support.dovecot import DovecotServer, MailUser
 from tests.support.fault_server import DEFAULT_CAPA, FaultSession, Script, once, reply

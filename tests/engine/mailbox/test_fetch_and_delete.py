@@ -7,7 +7,6 @@ from pathlib import Path
 
 from pop3_mail.mail.model import Attachment, MailSummary
 from pop3_mail.mailbox import PollOptions, PollResult
-
 from tests.support.dovecot import DovecotServer, MailUser
 
 from .helpers import (

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+
 from pop3_mail.mail.model import summary_id
 from pop3_mail.mailbox import PollOptions, PollResult
-
 from tests.support.dovecot import DovecotServer, MailUser
 
 from .helpers import Announcements, after_baseline, dovecot_mailbox, make_message, tracking

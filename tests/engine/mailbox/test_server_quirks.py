@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from pop3_mail.errors import CommandError, LoginDelayError
 from pop3_mail.identity import message_identity
 from pop3_mail.mailbox import IDENTITY_BATCH
 from pop3_mail.pop3 import Pop3Client
-
 from tests.engine.pop3.helpers import StartFaultServer
 from tests.support.dovecot import DovecotServer, MailUser
 from tests.support.fault_server import DEFAULT_CAPA, FaultServer, FaultSession, Script, reply

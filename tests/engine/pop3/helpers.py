@@ -10,7 +10,6 @@ from typing import Any
 
 from pop3_mail.pop3 import Pop3Client
 from pop3_mail.settings import Security, ServerSettings
-
 from tests.support.dovecot import DovecotServer, MailUser
 from tests.support.fault_server import FaultServer
 

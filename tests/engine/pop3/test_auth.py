@@ -7,6 +7,7 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
+
 from pop3_mail.errors import ConfigError
 from pop3_mail.pop3.auth import (
     apop_digest,

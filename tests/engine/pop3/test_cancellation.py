@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+
 from pop3_mail.errors import Pop3TimeoutError
 from pop3_mail.pop3 import Pop3Client, open_session
-
 from tests.support.dovecot import DovecotServer, MailUser
 from tests.support.fault_server import FaultServer, FaultSession, Handler, Script, hang
 

@@ -8,11 +8,11 @@ import logging
 from contextlib import aclosing
 
 import pytest
+
 from pop3_mail.errors import ConnectError
 from pop3_mail.pop3 import Pop3Client, open_session
 from pop3_mail.pop3.auth import plain_response, xoauth2_response
 from pop3_mail.settings import AuthMethod
-
 from tests.support.fault_server import FaultSession, Script, dot_stuff, hang, message_lines
 
 from .helpers import StartFaultServer, logged_in, make_message, wait_until

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
+
 from pop3_mail.errors import AuthError, CommandError, TlsError
 from pop3_mail.pop3 import Pop3Client, open_session
 from pop3_mail.settings import AuthMethod, Security
-
 from tests.support.dovecot import DovecotServer, MailUser
 
 from .helpers import dovecot_settings, make_message

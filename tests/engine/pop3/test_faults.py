@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from pop3_mail.errors import (
     AuthError,
     CommandError,
@@ -16,7 +17,6 @@ from pop3_mail.errors import (
 )
 from pop3_mail.pop3 import Pop3Client, open_session
 from pop3_mail.settings import Security, ServerSettings
-
 from tests.support.fault_server import (
     Script,
     after_default,

@@ -7,8 +7,8 @@ import itertools
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pop3_mail.pop3.framing import BodyDecoder, LineBuffer, strip_terminator
 
+from pop3_mail.pop3.framing import BodyDecoder, LineBuffer, strip_terminator
 from tests.support.fault_server import dot_stuff
 
 # Line content without line breaks; leading dots and empty lines are made likely.

@@ -7,6 +7,7 @@ from collections.abc import Callable
 import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
+
 from pop3_mail.errors import ProtocolError
 from pop3_mail.pop3.listing import parse_list, parse_stat, parse_uidl
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import base64
 
 import pytest
+
 from pop3_mail.errors import AuthError, ConfigError
 from pop3_mail.pop3 import open_session
 from pop3_mail.settings import AuthMethod
-
 from tests.support.fault_server import FaultSession, Script, reply
 
 from .helpers import StartFaultServer

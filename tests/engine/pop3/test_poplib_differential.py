@@ -12,8 +12,8 @@ import ssl
 from dataclasses import dataclass
 
 import pytest
-from pop3_mail.pop3 import open_session
 
+from pop3_mail.pop3 import open_session
 from tests.support.dovecot import DovecotServer, MailUser
 
 from .helpers import dovecot_settings, make_message

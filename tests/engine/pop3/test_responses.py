@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from pop3_mail.errors import (
     AuthError,
     CommandError,

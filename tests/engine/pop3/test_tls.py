@@ -7,10 +7,10 @@ import ssl
 from pathlib import Path
 
 import pytest
+
 from pop3_mail.errors import ConfigError
 from pop3_mail.pop3 import build_ssl_context, get_ssl_context
 from pop3_mail.settings import Security, ServerSettings
-
 from tests.support.certs import CertFiles
 
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
+
 from pop3_mail.errors import Pop3TimeoutError, TlsError
 from pop3_mail.pop3 import Pop3Client, open_session
 from pop3_mail.settings import Security
-
 from tests.support.certs import CertFiles
 from tests.support.fault_server import FaultSession, Script, hang, reply
 

@@ -24,7 +24,7 @@ from typing import Any, Protocol
 
 from aiohttp import web
 
-from .config import IpNetwork
+from ..config.loader import IpNetwork
 from .status_page import render_status_page
 
 _LOGGER = logging.getLogger(__name__)

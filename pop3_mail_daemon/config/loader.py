@@ -22,10 +22,10 @@ from typing import Any
 import voluptuous as vol
 import yaml
 
-from ..dispatch.rules import Rule, RuleError, parse_rules
-from ..errors import ConfigError
-from ..settings import AuthMethod, Security, ServerSettings
-from .config_schema import DAEMON_SCHEMA, describe_errors, format_path
+from pop3_mail.dispatch.rules import Rule, RuleError, parse_rules
+from pop3_mail.errors import ConfigError
+from pop3_mail.settings import AuthMethod, Security, ServerSettings
+from .schema import DAEMON_SCHEMA, describe_errors, format_path
 
 IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 

@@ -26,7 +26,7 @@ import paho.mqtt.client as paho
 from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode, MQTTProtocolVersion
 from paho.mqtt.reasoncodes import ReasonCode
 
-from ..dispatch.publisher import DeliveryError
+from pop3_mail.dispatch.publisher import DeliveryError
 
 _LOGGER = logging.getLogger(__name__)
 

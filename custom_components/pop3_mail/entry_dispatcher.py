@@ -6,15 +6,14 @@ from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import Event, HomeAssistant
 from homeassistant.exceptions import ConfigEntryError
 
+from pop3_mail.dispatch.dispatcher import Dispatcher
+from pop3_mail.dispatch.rules import RuleError, parse_rules
+from pop3_mail.mailbox import Mailbox
+
 from .const import CONF_RULES, DOMAIN
 from .coordinator import Pop3MailConfigEntry, now_timestamp
-from .engine.dispatch.dispatcher import Dispatcher
-from .engine.dispatch.rules import RuleError, parse_rules
-from .engine.mailbox import Mailbox
 from .mqtt_publisher import HomeAssistantMqttPublisher
-from .store import EntryStore
-
-OUTBOX_STORE = "outbox"
+from .store import OUTBOX_STORE, EntryStore
 
 
 async def async_start_dispatcher(

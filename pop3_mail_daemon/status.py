@@ -8,7 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from ..errors import (
+from pop3_mail.errors import (
     AuthError,
     ConnectError,
     PermanentServerError,
@@ -18,8 +18,8 @@ from ..errors import (
     TransientServerError,
     sanitize_server_text,
 )
-from ..mail.model import MailSummary
-from ..state_store import StateStoreError
+from pop3_mail.mail.model import MailSummary
+from pop3_mail.state_store import StateStoreError
 
 NEWEST_KEPT = 5
 

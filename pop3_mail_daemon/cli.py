@@ -22,11 +22,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from . import __version__
+from pop3_mail import __version__
+from pop3_mail.errors import AuthError, ConfigError, Pop3Error
+from pop3_mail.settings import AuthMethod, Security, ServerSettings
+
 from .check import CheckReport, check_mailbox
-from .daemon.commands import add_daemon_commands
-from .errors import AuthError, ConfigError, Pop3Error
-from .settings import AuthMethod, Security, ServerSettings
+from .commands import add_daemon_commands
 
 EXIT_OK = 0
 EXIT_INTERNAL = 1

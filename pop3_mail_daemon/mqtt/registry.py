@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ..state_store import StateStore
+from pop3_mail.state_store import StateStore
 
 REGISTRY_VERSION = 1
 

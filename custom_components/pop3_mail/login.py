@@ -11,8 +11,7 @@ from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT, CONF_USERNA
 from homeassistant.core import HomeAssistant
 from homeassistant.util.ssl import client_context, client_context_no_verify
 
-from .const import CONF_CAFILE, CONF_INSECURE_CONFIRMED, CONF_SECURITY
-from .engine.errors import (
+from pop3_mail.errors import (
     AuthError,
     MailboxInUseError,
     PermanentServerError,
@@ -21,8 +20,10 @@ from .engine.errors import (
     TlsError,
     TransientServerError,
 )
-from .engine.pop3 import build_ssl_context, open_session
-from .engine.settings import Security, ServerSettings
+from pop3_mail.pop3 import build_ssl_context, open_session
+from pop3_mail.settings import Security, ServerSettings
+
+from .const import CONF_CAFILE, CONF_INSECURE_CONFIRMED, CONF_SECURITY
 
 # Home Assistant waits for the config flow: fail well before a user gives up on the dialog.
 CONNECT_TIMEOUT = 15.0

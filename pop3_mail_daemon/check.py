@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .mail import summarize
-from .mail.model import MailSummary
-from .pop3 import Capabilities, open_session
-from .settings import ServerSettings
+from pop3_mail.mail import summarize
+from pop3_mail.mail.model import MailSummary
+from pop3_mail.pop3 import Capabilities, open_session
+from pop3_mail.settings import ServerSettings
 
 TOP_LINES = 50
 

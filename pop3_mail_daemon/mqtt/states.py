@@ -17,15 +17,16 @@ from collections.abc import Coroutine, Sequence
 from datetime import datetime
 from typing import Any
 
-from ..dispatch.payload import message_payload
-from ..dispatch.publisher import DeliveryError
-from ..mail.model import MailSummary
-from .config import AccountConfig, MqttConfig
+from pop3_mail.dispatch.payload import message_payload
+from pop3_mail.dispatch.publisher import DeliveryError
+from pop3_mail.mail.model import MailSummary
+
+from ..config.loader import AccountConfig, MqttConfig
+from ..status import Health
+from .client import AsyncMqttClient, ReceivedMessage
 from .discovery import device_config, discovery_topic
-from .mqtt import AsyncMqttClient, ReceivedMessage
 from .registry import PublishedTopics
 from .retained import RETRY_DELAY, RetainedValues
-from .status import Health
 from .topics import ONLINE, AccountTopics, birth_topic
 
 _LOGGER = logging.getLogger(__name__)

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import __version__
-from .config import AccountConfig, MqttConfig
-from .status import AVAILABLE, Health
+from pop3_mail import __version__
+
+from ..config.loader import AccountConfig, MqttConfig
+from ..status import AVAILABLE, Health
 from .topics import AccountTopics, availability_topic, node_id
 
 HOMEPAGE = "https://github.com/pop3-mail/pop3-mail"

@@ -14,15 +14,16 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-from ..dispatch.dispatcher import Dispatcher
-from ..errors import LoginDelayError, Pop3MailError, TransientServerError
-from ..mail.model import MailSummary
-from ..mailbox import Mailbox, PollResult
-from ..state_store import StateStoreError
-from .config import AccountConfig
+from pop3_mail.dispatch.dispatcher import Dispatcher
+from pop3_mail.errors import LoginDelayError, Pop3MailError, TransientServerError
+from pop3_mail.mail.model import MailSummary
+from pop3_mail.mailbox import Mailbox, PollResult
+from pop3_mail.state_store import StateStoreError
+
+from .config.loader import AccountConfig
 from .schedule import effective_interval, first_delay, next_delay
 from .status import AccountStatus, Health, describe_error, health_of
-from .web import CheckOutcome, CheckResult
+from .web.app import CheckOutcome, CheckResult
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .config import ConfigFileError, DaemonConfig, load_config
+from .config.loader import ConfigFileError, DaemonConfig, load_config
 
 EXIT_OK = 0
 EXIT_CONFIG = 2  # the CLI's usage/configuration exit code

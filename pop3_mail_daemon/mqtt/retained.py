@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import logging
 
-from ..dispatch.publisher import DeliveryError, MqttPublisher
+from pop3_mail.dispatch.publisher import DeliveryError, MqttPublisher
 
 _LOGGER = logging.getLogger(__name__)
 

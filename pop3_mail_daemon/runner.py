@@ -26,19 +26,20 @@ from typing import Any
 
 from aiohttp import web
 
-from .. import __version__
-from ..dispatch.dispatcher import Dispatcher
-from ..dispatch.rules import Rule, parse_rule
-from ..mailbox import Mailbox
-from ..state_store import JsonFileStore, safe_file_name
+from pop3_mail import __version__
+from pop3_mail.dispatch.dispatcher import Dispatcher
+from pop3_mail.dispatch.rules import Rule, parse_rule
+from pop3_mail.mailbox import Mailbox
+from pop3_mail.state_store import JsonFileStore, safe_file_name
+
 from .blocking import run_in_daemon_thread
-from .config import PUBLISH_RULE_NAME, DaemonConfig, MqttConfig
+from .config.loader import PUBLISH_RULE_NAME, DaemonConfig, MqttConfig
 from .log_masking import SecretMask, configure_logging, log_uncaught
-from .mqtt import AsyncMqttClient
-from .mqtt_states import MqttStates
-from .registry import PublishedTopics
-from .topics import availability_topic
-from .web import CheckOutcome, create_app, start_site
+from .mqtt.client import AsyncMqttClient
+from .mqtt.registry import PublishedTopics
+from .mqtt.states import MqttStates
+from .mqtt.topics import availability_topic
+from .web.app import CheckOutcome, create_app, start_site
 from .worker import AccountWorker
 
 _LOGGER = logging.getLogger(__name__)

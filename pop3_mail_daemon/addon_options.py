@@ -29,8 +29,9 @@ from typing import Any
 
 import yaml
 
-from ..state_store import write_atomically
-from .config import ConfigFileError, build_config
+from pop3_mail.state_store import write_atomically
+
+from .config.loader import ConfigFileError, build_config
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import voluptuous as vol
 
-from ..settings import AuthMethod, Security
+from pop3_mail.settings import AuthMethod, Security
 
 ACCOUNT_NAME = re.compile(r"^[a-z0-9_]{1,32}$")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")

@@ -1,1 +1,0 @@
-"""Standalone daemon: runs the engine outside Home Assistant (MQTT discovery, status page)."""

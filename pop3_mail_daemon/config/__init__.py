@@ -1,0 +1,1 @@
+"""The daemon configuration: YAML and environment → typed settings, errors naming the path."""

@@ -1,0 +1,1 @@
+"""MQTT for the daemon: an asyncio facade over paho, retained states, Home Assistant discovery."""

@@ -1,0 +1,1 @@
+"""The status page and the small HTTP API (ingress-aware)."""
