@@ -1,42 +1,30 @@
-"""When an account is polled next: interval, jitter, LOGIN-DELAY and back-off after failures."""
+"""When an account is polled next: the engine's back-off plus jitter, and the start-up spread."""
 
 from __future__ import annotations
 
 import random
 
+from pop3_mail.backoff import poll_delay
+
 MAX_JITTER = 30.0
 """Seconds at most added at random, so that accounts of one server do not log in together."""
-MAX_BACKOFF = 3600.0
-"""Repeated failures stretch the interval up to one hour (or the interval, if longer)."""
 START_SPREAD = 2.0
 """The first polls of all accounts are spread over this many seconds."""
 
 
-def effective_interval(scan_interval: float, login_delay: int | None) -> float:
-    """The configured interval, but never shorter than the server's LOGIN-DELAY."""
-    return max(float(scan_interval), float(login_delay or 0))
-
-
 def next_delay(
-    scan_interval: float,
-    login_delay: int | None,
+    interval: float,
     *,
     failures: int = 0,
-    retry_after: float | None = None,
+    error: BaseException | None = None,
     rng: random.Random,
 ) -> float:
-    """Seconds until the next poll.
+    """Seconds until the next poll: :func:`pop3_mail.backoff.poll_delay` plus jitter.
 
-    ``failures`` consecutive failed polls double the interval each time (an account with a
-    wrong password should not hammer the server, and some servers lock accounts after many
-    failed logins). ``retry_after`` is the server's own hint. Jitter is only ever added, so the
-    delay never drops below the interval or the LOGIN-DELAY.
+    Jitter is only ever added, so the delay never drops below the interval, the back-off or the
+    server's hint.
     """
-    base = effective_interval(scan_interval, login_delay)
-    if failures > 0:
-        base = min(base * 2 ** (failures - 1), max(base, MAX_BACKOFF))
-    if retry_after is not None:
-        base = max(base, retry_after)
+    base = poll_delay(interval, failures, error)
     return base + rng.uniform(0.0, min(0.1 * base, MAX_JITTER))
 
 

@@ -14,14 +14,15 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
+from pop3_mail.backoff import poll_interval
 from pop3_mail.dispatch.dispatcher import Dispatcher
-from pop3_mail.errors import LoginDelayError, Pop3MailError, TransientServerError
+from pop3_mail.errors import LoginDelayError, Pop3MailError
 from pop3_mail.mail.model import MailSummary
 from pop3_mail.mailbox import Mailbox, PollResult
 from pop3_mail.state_store import StateStoreError
 
 from .config.loader import AccountConfig
-from .schedule import effective_interval, first_delay, next_delay
+from .schedule import first_delay, next_delay
 from .status import AccountStatus, Health, describe_error, health_of
 from .web.app import CheckOutcome, CheckResult
 
@@ -90,7 +91,7 @@ class AccountWorker:
     @property
     def poll_interval(self) -> float:
         """Seconds between polls (the configured interval, at least the LOGIN-DELAY)."""
-        return effective_interval(self.account.scan_interval, self.mailbox.login_delay)
+        return poll_interval(self.account.scan_interval, self.mailbox.login_delay)
 
     def request_check(self) -> CheckOutcome:
         """Poll as soon as the server allows (called by ``POST /api/accounts/<name>/check``)."""
@@ -140,7 +141,7 @@ class AccountWorker:
         self.status.polling = True
         self._last_started = time.monotonic()
         self.status.next_poll = None
-        retry_after: float | None = None
+        error: BaseException | None = None
         try:
             result = await self.mailbox.poll(
                 on_new=self.dispatcher.handle, wants_full=self.dispatcher.wants_full
@@ -150,11 +151,11 @@ class AccountWorker:
             self.status.polling = False
             return max(err.retry_after or 1.0, 1.0)
         except (Pop3MailError, OSError) as err:
-            if isinstance(err, TransientServerError):
-                retry_after = err.retry_after
+            error = err
             self._failed(err)
         except Exception as err:  # a bug must not end the account's polling for good
             _LOGGER.exception("%s: the poll failed unexpectedly", self.name)
+            error = err
             self._failed(err)
         else:
             self._succeeded(result)
@@ -165,13 +166,7 @@ class AccountWorker:
         interval = self.poll_interval
         if self.listener is not None:
             self.listener.interval(self.name, interval)
-        return next_delay(
-            self.account.scan_interval,
-            self.mailbox.login_delay,
-            failures=self._failures,
-            retry_after=retry_after,
-            rng=self._rng,
-        )
+        return next_delay(interval, failures=self._failures, error=error, rng=self._rng)
 
     def _succeeded(self, result: PollResult) -> None:
         if self._failures:

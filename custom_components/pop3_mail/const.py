@@ -27,8 +27,6 @@ MAX_SNIPPET_LENGTH: Final = 2000
 DEFAULT_MAX_NEW_PER_POLL: Final = 20
 MAX_MAX_NEW_PER_POLL: Final = 200
 
-BACKOFF_CAP: Final = 3600
-"""Longest wait (seconds) between retries while the server keeps failing."""
 BUSY_TOLERANCE: Final = 3
 """Consecutive "come back later" answers or timeouts during which entities keep their values."""
 

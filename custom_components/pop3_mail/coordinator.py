@@ -19,10 +19,10 @@ from homeassistant.helpers.start import async_at_started
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
+from pop3_mail.backoff import poll_delay, poll_interval
 from pop3_mail.dispatch.dispatcher import Dispatcher
 from pop3_mail.errors import (
     AuthError,
-    LoginDelayError,
     PermanentServerError,
     Pop3Error,
     Pop3TimeoutError,
@@ -34,7 +34,6 @@ from pop3_mail.mailbox import Mailbox, PollResult
 
 from . import issues
 from .const import (
-    BACKOFF_CAP,
     BUSY_TOLERANCE,
     DOMAIN,
     EVENT_DATA_BUDGET,
@@ -170,15 +169,9 @@ class Pop3MailCoordinator(DataUpdateCoordinator[PollResult]):
             self.update_interval = timedelta(seconds=self.interval)
 
     def _retry_delay(self, err: Pop3Error) -> float:
-        """Double the wait after every failure in a row, up to a cap; honour server hints."""
+        """The engine's back-off after one more failure in a row (server hints honoured)."""
         self._failures += 1
-        cap = max(BACKOFF_CAP, self.interval)
-        delay = float(min(self.interval * 2**self._failures, cap))
-        if isinstance(err, TransientServerError) and err.retry_after:
-            if isinstance(err, LoginDelayError):
-                return err.retry_after + 1  # the server said exactly when
-            delay = max(delay, err.retry_after)
-        return delay
+        return poll_delay(self.interval, self._failures, err)
 
     def _retry_in(self, seconds: float) -> None:
         # The base class schedules the next refresh with this interval after the update.
@@ -187,7 +180,7 @@ class Pop3MailCoordinator(DataUpdateCoordinator[PollResult]):
     def _apply_login_delay(self) -> None:
         """Never poll faster than the server allows (its CAPA ``LOGIN-DELAY``)."""
         login_delay = self.mailbox.login_delay or 0
-        self.interval = max(self.configured_interval, login_delay)
+        self.interval = int(poll_interval(self.configured_interval, login_delay))
         if self.interval > self.configured_interval and not self._clamp_logged:
             self._clamp_logged = True
             LOGGER.warning(

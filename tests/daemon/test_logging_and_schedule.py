@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from pop3_mail.backoff import poll_delay
 from pop3_mail_daemon.cli import main
 from pop3_mail_daemon.log_masking import (
     MASK,
@@ -18,7 +19,7 @@ from pop3_mail_daemon.log_masking import (
     configure_logging,
     secret_fragments,
 )
-from pop3_mail_daemon.schedule import MAX_BACKOFF, effective_interval, first_delay, next_delay
+from pop3_mail_daemon.schedule import MAX_JITTER, first_delay, next_delay
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -85,26 +86,19 @@ def test_configure_logging_replaces_handlers() -> None:
     assert "not shown" not in stream.getvalue()
 
 
-def test_interval_never_below_login_delay() -> None:
+def test_jitter_only_adds_at_most_ten_percent() -> None:
     rng = random.Random(1)
-    assert effective_interval(60, None) == 60
-    assert effective_interval(60, 300) == 300
     for _ in range(200):
-        delay = next_delay(60, 300, rng=rng)
-        assert 300 <= delay <= 330  # jitter only adds, at most 10 %
-        assert 60 <= next_delay(60, None, rng=rng) <= 66
+        assert 300 <= next_delay(300, rng=rng) <= 330
+        assert 7200 <= next_delay(7200, rng=rng) <= 7200 + MAX_JITTER
         assert 0 <= first_delay(rng) <= 2
 
 
-def test_failures_back_off_up_to_an_hour() -> None:
+def test_failures_follow_the_engine_back_off() -> None:
     rng = random.Random(2)
-    delays = [next_delay(60, None, failures=n, rng=rng) for n in range(1, 10)]
-    assert 60 <= delays[0] <= 66
-    assert 120 <= delays[1] <= 132
-    assert all(MAX_BACKOFF <= delay <= MAX_BACKOFF + 30 for delay in delays[-2:])
-    # A long interval is never shortened by the cap; the server's hint is respected.
-    assert next_delay(7200, None, failures=5, rng=rng) >= 7200
-    assert next_delay(60, None, failures=1, retry_after=600, rng=rng) >= 600
+    for failures in range(1, 10):
+        delay = next_delay(60, failures=failures, rng=rng)
+        assert poll_delay(60, failures) <= delay <= poll_delay(60, failures) * 1.1
 
 
 def test_example_configuration_is_valid(

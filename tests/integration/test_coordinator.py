@@ -84,12 +84,14 @@ async def test_busy_server_keeps_values_then_goes_unavailable(
         await advance(hass, interval(fault_entry))
         assert unread_state(hass, fault_entry) == "0"
         waits.append(interval(fault_entry))
-    assert waits == [600, 1200, 2400]  # doubled each time
+    assert waits == [300, 600, 1200]  # the engine's back-off: the interval, then doubled
     assert isinstance(fault_entry.runtime_data.poll_error, error)
     assert "Error fetching" not in caplog.text
 
     await advance(hass, interval(fault_entry))
     assert unread_state(hass, fault_entry) == STATE_UNAVAILABLE
+    assert interval(fault_entry) == 2400
+    await advance(hass, interval(fault_entry))
     assert interval(fault_entry) == 3600  # capped
     await advance(hass, interval(fault_entry))
     assert caplog.text.count("Error fetching") == 1  # logged once when it went down
@@ -110,11 +112,11 @@ async def test_lost_connection_goes_unavailable_at_once(
     fault_server.script.handlers["GREETING"] = reply_and_close(b"")
     await advance(hass, 300)
     assert unread_state(hass, fault_entry) == STATE_UNAVAILABLE
-    assert interval(fault_entry) == 600
+    assert interval(fault_entry) == 300  # a first failure is retried at the next regular poll
     assert fault_entry.runtime_data.poll_error is not None
 
     del fault_server.script.handlers["GREETING"]
-    await advance(hass, 600)
+    await advance(hass, 300)
     assert unread_state(hass, fault_entry) == "0"
     assert fault_entry.runtime_data.poll_error is None
     assert "recovered" in caplog.text

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from pop3_mail.dispatch.outbox import Outbox, OutboxEntry, RetryPolicy
+from pop3_mail.dispatch.outbox import Outbox, OutboxEntry
 
 
 def entry(n: int, target: str = "mqtt:r#0", due: float = 0.0) -> OutboxEntry:
@@ -21,12 +21,6 @@ def entry(n: int, target: str = "mqtt:r#0", due: float = 0.0) -> OutboxEntry:
         next_attempt=due,
         data={"topic": "t", "payload": "{}", "qos": 1, "retain": False},
     )
-
-
-def test_backoff_starts_within_30_s_doubles_and_is_capped_at_15_min() -> None:
-    policy = RetryPolicy()
-    delays = [policy.delay(attempt) for attempt in range(1, 9)]
-    assert delays == [30, 60, 120, 240, 480, 900, 900, 900]
 
 
 def test_bounded_oldest_dropped_and_counted() -> None:

@@ -32,13 +32,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+from ..backoff import DELIVERY_BACKOFF, Backoff
 from ..mail.model import MailSummary
 from ..pop3 import RetrievedMessage
 from ..state_store import StateStore
 from . import notify
 from .attachments import AttachmentFile, extract_attachments
 from .executor import ExecutorRunner, default_executor_runner
-from .outbox import DEFAULT_MAX_ENTRIES, Outbox, OutboxEntry, RetryPolicy
+from .outbox import DEFAULT_MAX_ENTRIES, Outbox, OutboxEntry
 from .payload import DEFAULT_BASE_TOPIC, default_topic, message_payload_json, topic_problem
 from .publisher import DeliveryError, MqttPublisher
 from .rules import (
@@ -176,7 +177,7 @@ class Dispatcher:
         executor_runner: ExecutorRunner | None = None,
         clock: Callable[[], float] = time.time,
         call_later: CallLater | None = None,
-        retry: RetryPolicy | None = None,
+        retry: Backoff = DELIVERY_BACKOFF,
         max_outbox: int = DEFAULT_MAX_ENTRIES,
         base_topic: str = DEFAULT_BASE_TOPIC,
     ) -> None:
@@ -194,7 +195,7 @@ class Dispatcher:
         self._run_blocking: ExecutorRunner = executor_runner or default_executor_runner
         self._clock = clock
         self._call_later = call_later
-        self._retry = retry or RetryPolicy()
+        self._retry = retry
         self._base_topic = base_topic
         self._outbox = Outbox(max_entries=max_outbox)
         self._loaded = False

@@ -23,19 +23,6 @@ DELIVERED_TTL = 30 * 24 * 3600.0
 """Seconds a delivery is remembered for de-duplication."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class RetryPolicy:
-    """When failed deliveries are tried again: ``first`` seconds, doubling, up to ``maximum``."""
-
-    first: float = 30.0
-    factor: float = 2.0
-    maximum: float = 15 * 60.0
-
-    def delay(self, attempts: int) -> float:
-        """Seconds to wait after the ``attempts``-th failed attempt (counting from 1)."""
-        return min(self.first * self.factor ** max(attempts - 1, 0), self.maximum)
-
-
 @dataclass(slots=True, kw_only=True)
 class OutboxEntry:
     """One delivery of one message to one target.
