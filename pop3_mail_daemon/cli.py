@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from pop3_mail import __version__
-from pop3_mail.errors import AuthError, ConfigError, Pop3Error
+from pop3_mail.errors import ConfigError, Failure, classify
 from pop3_mail.settings import AuthMethod, Security, ServerSettings
 
 from .check import CheckReport, check_mailbox
@@ -208,16 +208,38 @@ def main(argv: Sequence[str] | None = None) -> int:
         return command(args)
     except UsageError as err:
         return _fail(EXIT_USAGE, str(err))
-    except ConfigError as err:  # found once running: an unreadable CA file, a line break
-        return _fail(EXIT_USAGE, str(err))
-    except AuthError as err:
-        return _fail(EXIT_AUTH, f"authentication failed: {err}")
-    except Pop3Error as err:
-        return _fail(EXIT_CONNECTION, str(err))
     except KeyboardInterrupt:
         return 130
     except Exception as err:
-        return _fail(EXIT_INTERNAL, f"internal error ({type(err).__name__}); please report it")
+        return _fail_with(err)
+
+
+EXIT_CODES: dict[Failure, int] = {
+    # Found once running: an unreadable CA file, a line break in a field.
+    Failure.CONFIG: EXIT_USAGE,
+    Failure.AUTH: EXIT_AUTH,
+    Failure.TIMEOUT: EXIT_CONNECTION,
+    Failure.IN_USE: EXIT_CONNECTION,
+    Failure.BUSY: EXIT_CONNECTION,
+    Failure.TLS: EXIT_CONNECTION,
+    Failure.CONNECTION: EXIT_CONNECTION,
+    Failure.REFUSED: EXIT_CONNECTION,
+    Failure.PROTOCOL: EXIT_CONNECTION,
+    Failure.STATE: EXIT_INTERNAL,
+    Failure.INTERNAL: EXIT_INTERNAL,
+}
+"""The engine's failure kinds as exit codes (the engine's :func:`classify` decides)."""
+
+
+def _fail_with(err: Exception) -> int:
+    failure = classify(err)
+    code = EXIT_CODES[failure]
+    if failure is Failure.INTERNAL:
+        # Not written to be shown: only the type, never a text that may hold anything.
+        return _fail(code, f"internal error ({type(err).__name__}); please report it")
+    if failure is Failure.AUTH:
+        return _fail(code, f"authentication failed: {err}")
+    return _fail(code, str(err))
 
 
 def _fail(code: int, message: str) -> int:

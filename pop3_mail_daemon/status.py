@@ -3,23 +3,14 @@
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from pop3_mail.errors import (
-    AuthError,
-    ConnectError,
-    PermanentServerError,
-    Pop3Error,
-    ProtocolError,
-    TlsError,
-    TransientServerError,
-    sanitize_server_text,
-)
+from pop3_mail.errors import Failure, Pop3MailError, classify, sanitize_server_text
 from pop3_mail.mail.model import MailSummary
-from pop3_mail.state_store import StateStoreError
 
 NEWEST_KEPT = 5
 
@@ -46,27 +37,30 @@ AVAILABLE = (Health.OK, Health.BUSY)
 """States in which the account's entities show values (others make them unavailable)."""
 
 
+HEALTH: Mapping[Failure, Health] = {
+    Failure.AUTH: Health.AUTH_FAILED,
+    Failure.TIMEOUT: Health.CONNECTION_FAILED,
+    Failure.TLS: Health.TLS_FAILED,
+    Failure.CONNECTION: Health.CONNECTION_FAILED,
+    Failure.IN_USE: Health.BUSY,
+    Failure.BUSY: Health.BUSY,
+    Failure.REFUSED: Health.SERVER_REFUSED,
+    Failure.PROTOCOL: Health.PROTOCOL_ERROR,
+    Failure.STATE: Health.STATE_ERROR,
+    Failure.CONFIG: Health.ERROR,
+    Failure.INTERNAL: Health.ERROR,
+}
+"""The engine's failure kinds as the published status (values are part of the MQTT API)."""
+
+
 def health_of(error: BaseException) -> Health:
-    """Classify a failed poll."""
-    checks: tuple[tuple[type[BaseException], Health], ...] = (
-        (AuthError, Health.AUTH_FAILED),
-        (TlsError, Health.TLS_FAILED),
-        (ConnectError, Health.CONNECTION_FAILED),
-        (TransientServerError, Health.BUSY),
-        (PermanentServerError, Health.SERVER_REFUSED),
-        (ProtocolError, Health.PROTOCOL_ERROR),
-        (Pop3Error, Health.PROTOCOL_ERROR),
-        (StateStoreError, Health.STATE_ERROR),
-    )
-    for kind, health in checks:
-        if isinstance(error, kind):
-            return health
-    return Health.ERROR
+    """Classify a failed poll (the engine's :func:`classify` decides)."""
+    return HEALTH[classify(error)]
 
 
 def describe_error(error: BaseException) -> str:
     """A one-line, secret-free description (engine errors are written to be shown)."""
-    if isinstance(error, Pop3Error | StateStoreError):
+    if isinstance(error, Pop3MailError):
         return sanitize_server_text(str(error)) or type(error).__name__
     # Anything else is unexpected; its text may hold anything, so only the type is shown.
     return f"internal error ({type(error).__name__})"

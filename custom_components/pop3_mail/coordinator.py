@@ -21,16 +21,9 @@ from homeassistant.util import dt as dt_util
 
 from pop3_mail.backoff import poll_delay, poll_interval
 from pop3_mail.dispatch.dispatcher import Dispatcher
-from pop3_mail.errors import (
-    AuthError,
-    PermanentServerError,
-    Pop3Error,
-    Pop3TimeoutError,
-    TlsError,
-    TransientServerError,
-)
+from pop3_mail.errors import Failure, Pop3Error, classify
 from pop3_mail.mail.model import MailSummary
-from pop3_mail.mailbox import Mailbox, PollResult
+from pop3_mail.mailbox import Announcement, Mailbox, PollResult
 
 from . import issues
 from .const import (
@@ -50,20 +43,6 @@ type MailListener = Callable[[MailSummary], None]
 def now_timestamp() -> float:
     """Home Assistant's clock, for the engine too: one notion of time (and one to fake in tests)."""
     return dt_util.utcnow().timestamp()
-
-
-class AnnouncementDeferred(Exception):  # noqa: N818 - a signal, not an error
-    """Home Assistant is still starting: announce this poll's new mail once it runs.
-
-    Automations attach their triggers only when Home Assistant has started, so an event fired
-    during start-up reaches nobody. Raising from ``on_new`` makes the engine keep the messages
-    unannounced; the next poll after start-up announces them.
-    """
-
-    def __init__(self, result: PollResult) -> None:
-        """Carry the poll's result, which is still good for the entities."""
-        super().__init__("announcement deferred until Home Assistant has started")
-        self.result = result
 
 
 class Pop3MailCoordinator(DataUpdateCoordinator[PollResult]):
@@ -112,24 +91,22 @@ class Pop3MailCoordinator(DataUpdateCoordinator[PollResult]):
             result = await self.mailbox.poll(
                 on_new=self._announce, wants_full=self.dispatcher.wants_full
             )
-        except AnnouncementDeferred as deferred:
-            self._announce_after_start()
-            result = deferred.result
-        except AuthError as err:
-            self.poll_error = err
-            raise ConfigEntryAuthFailed(
-                translation_domain=DOMAIN,
-                translation_key="auth_failed",
-                translation_placeholders={"error": str(err)},
-            ) from err
-        except (TransientServerError, Pop3TimeoutError) as err:
-            return self._busy(err)
         except Pop3Error as err:
+            failure = classify(err)
+            if failure is Failure.AUTH:
+                self.poll_error = err
+                raise ConfigEntryAuthFailed(
+                    translation_domain=DOMAIN,
+                    translation_key="auth_failed",
+                    translation_placeholders={"error": str(err)},
+                ) from err
+            if failure.transient:
+                return self._busy(err)
             self._failed(err)
         self._succeeded()
         return result
 
-    def _busy(self, err: TransientServerError | Pop3TimeoutError) -> PollResult:
+    def _busy(self, err: Pop3Error) -> PollResult:
         """The server asked us to come back later, or was too slow: keep the values a while.
 
         Neither says anything about the mailbox's content, and both usually pass by the next
@@ -149,9 +126,10 @@ class Pop3MailCoordinator(DataUpdateCoordinator[PollResult]):
     def _failed(self, err: Pop3Error) -> NoReturn:
         """The server is unreachable or refuses: raise the right issue, back off, go unavailable."""
         self.poll_error = err
-        if isinstance(err, PermanentServerError):
+        failure = classify(err)
+        if failure is Failure.REFUSED:
             self._raise_issue(issues.POP_DISABLED, err)
-        elif isinstance(err, TlsError) and err.certificate_error:
+        elif failure is Failure.TLS and getattr(err, "certificate_error", False):
             self._raise_issue(issues.CERTIFICATE, err)
         self._retry_in(self._retry_delay(err))
         raise UpdateFailed(
@@ -201,10 +179,16 @@ class Pop3MailCoordinator(DataUpdateCoordinator[PollResult]):
 
     # Announcing new mail
 
-    async def _announce(self, result: PollResult) -> None:
-        """Hand new mail to the dispatcher, then fire one event per message (oldest first)."""
+    async def _announce(self, result: PollResult) -> Announcement:
+        """Hand new mail to the dispatcher, then fire one event per message (oldest first).
+
+        Automations attach their triggers only when Home Assistant has started, so an event
+        fired during start-up would reach nobody: until then the mail is left unannounced, and
+        the first poll after start-up announces it.
+        """
         if self.hass.state is not CoreState.running:
-            raise AnnouncementDeferred(result)
+            self._announce_after_start()
+            return Announcement.DEFERRED
         await self.dispatcher.handle(result)
         for summary in result.new_messages:
             self.hass.bus.async_fire(
@@ -224,6 +208,7 @@ class Pop3MailCoordinator(DataUpdateCoordinator[PollResult]):
                 self.name,
                 result.remaining_new,
             )
+        return Announcement.DONE
 
     def _announce_after_start(self) -> None:
         """Poll again as soon as Home Assistant runs (and the server's LOGIN-DELAY allows)."""

@@ -5,21 +5,13 @@ from __future__ import annotations
 import ssl
 from collections.abc import Mapping
 from functools import partial
-from typing import Any
+from typing import Any, Final
 
 from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT, CONF_USERNAME, CONF_VERIFY_SSL
 from homeassistant.core import HomeAssistant
 from homeassistant.util.ssl import client_context, client_context_no_verify
 
-from pop3_mail.errors import (
-    AuthError,
-    MailboxInUseError,
-    PermanentServerError,
-    Pop3Error,
-    Pop3TimeoutError,
-    TlsError,
-    TransientServerError,
-)
+from pop3_mail.errors import Failure, classify
 from pop3_mail.pop3 import build_ssl_context, open_session
 from pop3_mail.settings import Security, ServerSettings
 
@@ -73,20 +65,22 @@ async def async_try_login(hass: HomeAssistant, settings: ServerSettings) -> None
         pass
 
 
-def error_key(err: Pop3Error) -> str:
-    """Translation key (config-flow ``error``, action exceptions) for a failed login."""
-    match err:
-        case AuthError():
-            return "invalid_auth"
-        case Pop3TimeoutError():
-            return "timeout"
-        case TlsError():
-            return "ssl_error"
-        case MailboxInUseError():
-            return "in_use"
-        case TransientServerError():
-            return "try_later"
-        case PermanentServerError():
-            return "pop_disabled"
-        case _:
-            return "cannot_connect"
+ERROR_KEYS: Final[Mapping[Failure, str]] = {
+    Failure.AUTH: "invalid_auth",
+    Failure.TIMEOUT: "timeout",
+    Failure.TLS: "ssl_error",
+    Failure.IN_USE: "in_use",
+    Failure.BUSY: "try_later",
+    Failure.REFUSED: "pop_disabled",
+    Failure.CONNECTION: "cannot_connect",
+    Failure.PROTOCOL: "cannot_connect",
+    Failure.STATE: "cannot_connect",
+    Failure.CONFIG: "cannot_connect",
+    Failure.INTERNAL: "cannot_connect",
+}
+"""The engine's failure kinds in Home Assistant's words (config-flow errors, action errors)."""
+
+
+def error_key(err: BaseException) -> str:
+    """Translation key for a failed login or check (the engine's :func:`classify` decides)."""
+    return ERROR_KEYS[classify(err)]

@@ -32,11 +32,12 @@ from custom_components.pop3_mail.button import BUTTONS
 from custom_components.pop3_mail.config_flow import _options_schema, _server_fields, _user_schema
 from custom_components.pop3_mail.const import DOMAIN
 from custom_components.pop3_mail.event import MAIL_EVENT
-from custom_components.pop3_mail.login import error_key
+from custom_components.pop3_mail.login import ERROR_KEYS, error_key
 from custom_components.pop3_mail.sensor import OUTBOX, SENSORS
 from pop3_mail.errors import (
     AuthError,
     ConnectError,
+    Failure,
     LoginDelayError,
     MailboxInUseError,
     PermanentServerError,
@@ -425,6 +426,12 @@ def test_every_login_error_has_texts(error: Pop3Error) -> None:
     key = error_key(error)
     assert key in STRINGS["config"]["error"]
     assert placeholders(STRINGS["exceptions"][key]["message"]) == {"error"}
+
+
+def test_every_failure_kind_has_a_translation_key() -> None:
+    """The engine classifies; this table only names each kind (none may be missing)."""
+    assert set(ERROR_KEYS) == set(Failure)
+    assert set(ERROR_KEYS.values()) <= set(STRINGS["config"]["error"])
 
 
 def test_repair_issues_are_translated() -> None:

@@ -2,11 +2,17 @@
 
 Every message is safe to log and to show to a user: it never contains a password, a token or an
 apprise URL, and text that came from a server is sanitised and shortened first.
+
+Network failures are also the builtin exceptions they are (``Pop3TimeoutError`` is a
+``TimeoutError``, ``ConnectError`` a ``ConnectionError``), so callers may catch either. What each
+error *means* for a host (ask for new credentials, keep values and retry, give up) is decided once,
+by :func:`classify`.
 """
 
 from __future__ import annotations
 
 import re
+from enum import StrEnum
 
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f]")
 _MAX_SERVER_TEXT = 200
@@ -43,11 +49,11 @@ class Pop3Error(Pop3MailError):
         self.response_code = response_code
 
 
-class ConnectError(Pop3Error):
+class ConnectError(Pop3Error, ConnectionError):
     """The server could not be reached, or the connection was lost."""
 
 
-class Pop3TimeoutError(ConnectError):
+class Pop3TimeoutError(ConnectError, TimeoutError):
     """A network wait or the whole-session deadline ran out."""
 
 
@@ -93,3 +99,69 @@ class PermanentServerError(Pop3Error):
 
 class CommandError(Pop3Error):
     """A command in the transaction state got ``-ERR`` (e.g. no such message, TOP unsupported)."""
+
+
+class StateStoreError(Pop3MailError):
+    """State could not be written (disk full, permissions)."""
+
+
+class Failure(StrEnum):
+    """What a failure means, whatever raised it: the one classification every host reads.
+
+    Hosts name the kinds in their own words (Home Assistant translation keys, the daemon's
+    published status, the CLI's exit codes); which error is which kind is decided only here.
+    """
+
+    AUTH = "auth"
+    """The credentials were refused: only the user can fix it (reauthentication)."""
+    TIMEOUT = "timeout"
+    """The server was too slow to answer."""
+    IN_USE = "in_use"
+    """Another session holds the maildrop lock (``[IN-USE]``)."""
+    BUSY = "busy"
+    """The server asked us to come back later (``[SYS/TEMP]``, ``[LOGIN-DELAY]``)."""
+    TLS = "tls"
+    """The TLS handshake failed, or the certificate did not verify."""
+    CONNECTION = "connection"
+    """The server could not be reached, or the connection was lost."""
+    REFUSED = "refused"
+    """The server refuses until a human acts at the provider (``[SYS/PERM]``)."""
+    PROTOCOL = "protocol"
+    """The server broke the protocol, or refused a command it should know."""
+    STATE = "state"
+    """Our own state could not be saved."""
+    CONFIG = "config"
+    """The settings cannot work (an unreadable CA file, a plaintext login not confirmed)."""
+    INTERNAL = "internal"
+    """Anything else: a bug."""
+
+    @property
+    def transient(self) -> bool:
+        """Whether the failure says nothing about the mailbox and usually passes by itself.
+
+        Hosts keep the last values for a while and retry with the back-off.
+        """
+        return self in (Failure.TIMEOUT, Failure.IN_USE, Failure.BUSY)
+
+
+_KINDS: tuple[tuple[type[BaseException], Failure], ...] = (
+    # Most specific first: a timeout is a ConnectError, IN-USE a TransientServerError.
+    (AuthError, Failure.AUTH),
+    (Pop3TimeoutError, Failure.TIMEOUT),
+    (TlsError, Failure.TLS),
+    (MailboxInUseError, Failure.IN_USE),
+    (TransientServerError, Failure.BUSY),
+    (ConnectError, Failure.CONNECTION),
+    (PermanentServerError, Failure.REFUSED),
+    (Pop3Error, Failure.PROTOCOL),
+    (StateStoreError, Failure.STATE),
+    (ConfigError, Failure.CONFIG),
+)
+
+
+def classify(error: BaseException) -> Failure:
+    """The kind of ``error`` (``Failure.INTERNAL`` for anything the engine did not raise)."""
+    for kind, failure in _KINDS:
+        if isinstance(error, kind):
+            return failure
+    return Failure.INTERNAL

@@ -15,6 +15,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from enum import Enum
 from typing import Any
 
 from .errors import LoginDelayError
@@ -31,11 +32,23 @@ _LOGGER = logging.getLogger(__name__)
 IDENTITY_BATCH = 50
 """Messages identified per ``TOP n 0`` batch on servers without ``UIDL`` (one pipelined batch)."""
 
-NewMailHandler = Callable[["PollResult"], Awaitable[None]]
+
+class Announcement(Enum):
+    """What a :data:`NewMailHandler` did with a poll's new mail."""
+
+    DONE = "done"
+    """The mail was announced: it is committed as seen (also what returning ``None`` means)."""
+    DEFERRED = "deferred"
+    """The host cannot announce yet (Home Assistant still starting): the mail stays new and is
+    announced by the next poll; the poll itself succeeded."""
+
+
+NewMailHandler = Callable[["PollResult"], Awaitable[Announcement | None]]
 """Called with the result of a poll that found new mail, after the session ended and before
 the new UIDs are committed to the store.
 
-If it raises, the messages are announced again by the next poll (at-least-once delivery).
+If it raises, or returns :attr:`Announcement.DEFERRED`, the messages are announced again by
+the next poll (at-least-once delivery).
 """
 
 
@@ -185,9 +198,18 @@ class Mailbox:
     ) -> PollResult:
         """Run one session: list, delete what was asked for, summarise new mail, commit.
 
-        ``wants_full`` selects new messages to fetch whole (``RETR``, e.g. to attach them to a
-        notification); everything else comes from ``TOP``. Raises the engine's ``Pop3Error``
-        subclasses when the session fails; state is then left as it was.
+        ``on_new`` gets the result when there is new mail, before it is committed as seen (see
+        :data:`NewMailHandler`). ``wants_full`` selects new messages to fetch whole (``RETR``,
+        e.g. to attach them to a notification); everything else comes from ``TOP``.
+
+        Raises:
+            LoginDelayError: the server's LOGIN-DELAY has not passed since the last session
+                (raised before connecting; ``retry_after`` says when).
+            Pop3Error: the session failed — one of its subclasses (:func:`.errors.classify`
+                tells hosts what it means); the tracking state is left as it was.
+            StateStoreError: the state could not be saved; the new mail is announced again.
+            Exception: whatever ``on_new`` raised; its messages are announced again.
+
         """
         async with self._lock:
             self._check_login_delay()
@@ -235,15 +257,19 @@ class Mailbox:
                 )
             self._listing_uids = listing.uids
             announced = [summary.uid for summary in new_messages]
+            outcome = Announcement.DONE
             if new_messages and on_new is not None:
                 # Marked announced only afterwards: a save the handler causes (acknowledge,
                 # deletion request) must not persist messages it has not handled yet.
                 try:
-                    await on_new(result)
+                    outcome = await on_new(result) or Announcement.DONE
                 except BaseException:
                     tracker.forget(announced)  # also those it acknowledged: announce again
                     raise
-            tracker.mark_announced(announced)
+            if outcome is Announcement.DEFERRED:
+                tracker.forget(announced)
+            else:
+                tracker.mark_announced(announced)
             if new_messages and on_new is not None:
                 result = replace(result, unread=tracker.unread(listing.uids))
             state.latest = latest.as_dict() if latest else None
@@ -254,8 +280,13 @@ class Mailbox:
     async def acknowledge(self, uid: str | None = None) -> int:
         """Mark one message (or, with ``None``, everything listed by the last poll) as read.
 
-        Returns the new unread count. Nothing is sent to the server. Raises ``KeyError`` for a
-        UID that the last poll did not list. Safe to call from an ``on_new`` handler.
+        Returns the new unread count. Nothing is sent to the server. Safe to call from an
+        ``on_new`` handler.
+
+        Raises:
+            KeyError: ``uid`` was not listed by the last poll.
+            StateStoreError: the state could not be saved.
+
         """
         if uid is not None and uid not in self._listing_uids:
             raise KeyError(uid)
@@ -269,6 +300,10 @@ class Mailbox:
         """Delete these messages from the server in the next session (persisted until done).
 
         Safe to call from an ``on_new`` handler.
+
+        Raises:
+            StateStoreError: the request could not be saved (nothing will be deleted).
+
         """
         state = await self._load_state()
         state.pending_deletion.update(uids)

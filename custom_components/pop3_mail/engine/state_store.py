@@ -17,13 +17,11 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
 
-from .errors import Pop3MailError
+from .errors import StateStoreError
+
+__all__ = ["JsonFileStore", "StateStore", "StateStoreError", "safe_file_name", "write_atomically"]
 
 _LOGGER = logging.getLogger(__name__)
-
-
-class StateStoreError(Pop3MailError):
-    """State could not be written (disk full, permissions)."""
 
 
 class StateStore(Protocol):

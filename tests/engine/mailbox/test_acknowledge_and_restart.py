@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pop3_mail.mailbox import PollResult
+from pop3_mail.mailbox import Announcement, PollResult
 from tests.support.dovecot import DovecotServer, MailUser
 
 from .helpers import Announcements, after_baseline, dovecot_mailbox, make_message, saved_state
@@ -133,3 +133,29 @@ async def test_damaged_state_file_starts_a_fresh_silent_baseline(
     assert saved_state(state_path)["baseline_done"] is True
     aside = [path.read_text() for path in state_path.parent.glob("mailbox.json.corrupt-*")]
     assert aside == ([damage] if set_aside else [])
+
+
+async def test_a_deferred_announcement_keeps_the_mail_new_and_the_poll_good(
+    dovecot: DovecotServer, mail_user: MailUser, state_path: Path
+) -> None:
+    """A host that cannot announce yet (HA starting) gets the same mail with the next poll."""
+    mailbox = await after_baseline(dovecot, mail_user, state_path, 1, 2)
+    deferred: list[PollResult] = []
+
+    async def not_yet(result: PollResult) -> Announcement:
+        deferred.append(result)
+        return Announcement.DEFERRED
+
+    result = await mailbox.poll(on_new=not_yet)
+    assert [s.subject for s in result.new_messages] == ["message 1", "message 2"]
+    assert result.unread == 2
+    assert mailbox.last_result is result  # the poll itself succeeded
+    assert saved_state(state_path)["latest"]["subject"] == "message 2"
+
+    # The next poll (here after a restart) announces the same mail, and commits it then.
+    restarted = dovecot_mailbox(dovecot, mail_user, state_path)
+    announced = Announcements()
+    await restarted.poll(on_new=announced)
+    assert announced.subjects == ["message 1", "message 2"]
+    assert (await restarted.poll(on_new=announced)).new_messages == ()
+    assert len(deferred) == 1
