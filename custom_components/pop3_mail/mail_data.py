@@ -12,21 +12,15 @@ from typing import Any
 
 from homeassistant.helpers.json import json_bytes
 
-from pop3_mail.mail.model import SUMMARY_SCHEMA_VERSION, MailSummary
+from pop3_mail.mail.model import MailSummary, summary_record
 
 _TRIM_ORDER = ("snippet", "cc", "to", "attachments", "problems", "subject", "from_name")
 """Fields shortened, in this order, until the data fits (the least useful first)."""
 
 
 def summary_data(summary: MailSummary, account: str) -> dict[str, Any]:
-    """The summary's fields plus what automations need next to them."""
-    return {
-        "account": account,
-        "schema_version": SUMMARY_SCHEMA_VERSION,
-        **summary.as_dict(),
-        "sender": summary.sender,
-        "truncated": False,
-    }
+    """The engine's JSON form of the message, and whether it had to be shortened to fit."""
+    return {**summary_record(summary, account), "truncated": False}
 
 
 def event_data(summary: MailSummary, *, entry_id: str, account: str, budget: int) -> dict[str, Any]:

@@ -20,7 +20,7 @@ HOMEPAGE = "https://github.com/pop3-mail/pop3-mail"
 ORIGIN = {"name": "POP3 Mail", "sw": __version__, "url": HOMEPAGE}
 EVENT_TYPE = "new_mail"
 
-# The templates read the JSON written by the daemon (dispatch.payload.message_payload), using
+# The templates read the JSON written by the daemon (pop3_mail.mail.model.summary_record), using
 # .get() so that an empty mailbox (``{}``) renders quietly instead of logging template errors.
 _SENDER = "m.get('from_name') or m.get('from_address') or ''"
 LATEST_SUBJECT_TEMPLATE = "{{ (value_json.get('subject') or '')[:255] }}"

@@ -17,7 +17,7 @@ from collections.abc import Coroutine, Sequence
 from datetime import datetime
 from typing import Any
 
-from pop3_mail.dispatch.payload import message_payload
+from pop3_mail.dispatch.payload import message_payload_json
 from pop3_mail.dispatch.publisher import DeliveryError
 from pop3_mail.mail.model import MailSummary
 
@@ -120,9 +120,7 @@ class MqttStates:
     ) -> None:
         """A successful poll: counts, newest message, time; status ``ok``."""
         topics = self.topics(account)
-        latest_json = (
-            json.dumps(message_payload(latest, account), ensure_ascii=False) if latest else "{}"
-        )
+        latest_json = message_payload_json(latest, account) if latest else "{}"
         self._values.set(topics.unread, str(unread))
         self._values.set(topics.messages, str(messages))
         self._values.set(topics.latest, latest_json)

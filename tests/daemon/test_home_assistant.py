@@ -18,7 +18,7 @@ from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.template import Template
 
-from pop3_mail.dispatch.payload import message_payload
+from pop3_mail.mail.model import summary_record
 from pop3_mail_daemon.config.loader import build_config
 from pop3_mail_daemon.mqtt.discovery import (
     ACCOUNT_AVAILABLE_TEMPLATE,
@@ -154,7 +154,7 @@ async def test_mailbox_appears_in_home_assistant(
 async def test_templates_render_in_home_assistant(
     hass: HomeAssistant, payload: Any, subject: str, attributes: dict[str, Any]
 ) -> None:
-    raw = json.dumps(message_payload(payload, "home")) if payload is not None else "{}"
+    raw = json.dumps(summary_record(payload, "home")) if payload is not None else "{}"
     variables = {"value": raw, "value_json": json.loads(raw)}
     assert Template(LATEST_SUBJECT_TEMPLATE, hass).async_render(variables, parse_result=False) == (
         subject

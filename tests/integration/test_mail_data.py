@@ -20,7 +20,7 @@ from custom_components.pop3_mail.const import (
     MAX_SNIPPET_LENGTH,
 )
 from custom_components.pop3_mail.mail_data import event_data, fit_to_budget, summary_data
-from pop3_mail.mail.model import Attachment, MailSummary
+from pop3_mail.mail.model import Attachment, MailSummary, summary_record
 from tests.integration.conftest import advance
 from tests.support.dovecot import MailUser
 
@@ -41,6 +41,14 @@ def test_small_data_is_untouched() -> None:
     assert data["subject"] == "Hi"
     assert data["entry_id"] == "e"
     assert data["account"] == "a@b:995"
+
+
+def test_event_data_is_the_engine_json_form_plus_what_home_assistant_adds() -> None:
+    """Events, attributes and MQTT payloads come from one source (``summary_record``)."""
+    message = summary(subject="Hi", snippet="body")
+    data = event_data(message, entry_id="e", account="a@b:995", budget=10_000)
+    assert data == {"entry_id": "e", **summary_record(message, "a@b:995"), "truncated": False}
+    assert summary_data(message, "a") == {**summary_record(message, "a"), "truncated": False}
 
 
 def test_snippet_is_cut_first() -> None:

@@ -7,9 +7,7 @@ import json
 import pytest
 
 from pop3_mail.dispatch.payload import (
-    PAYLOAD_SCHEMA_VERSION,
     default_topic,
-    message_payload,
     message_payload_json,
     topic_problem,
 )
@@ -20,7 +18,7 @@ from pop3_mail.dispatch.templates import (
     compile_template,
     template_context,
 )
-from pop3_mail.mail.model import SUMMARY_SCHEMA_VERSION, summary_id
+from pop3_mail.mail.model import SUMMARY_SCHEMA_VERSION, summary_id, summary_record
 
 from .helpers import make_summary, with_attachment
 
@@ -94,9 +92,11 @@ def test_compile_problems() -> None:
 
 
 def test_payload_schema() -> None:
+    """The MQTT payload and the template variables are the one JSON form of a summary."""
     summary = with_attachment(make_summary(uid="abc"))
-    payload = message_payload(summary, "home")
-    assert PAYLOAD_SCHEMA_VERSION == SUMMARY_SCHEMA_VERSION == 1
+    payload = summary_record(summary, "home")
+    assert template_context(summary, "home") == payload
+    assert SUMMARY_SCHEMA_VERSION == 1
     assert list(payload) == [
         "schema_version",
         "id",

@@ -4,38 +4,17 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
 
-from ..mail.model import SUMMARY_SCHEMA_VERSION, MailSummary
-
-PAYLOAD_SCHEMA_VERSION = SUMMARY_SCHEMA_VERSION
-"""``schema_version`` of :func:`message_payload`; follows the summary's schema version."""
+from ..mail.model import MailSummary, summary_record
 
 DEFAULT_BASE_TOPIC = "pop3_mail"
 
 _TOPIC_UNSAFE = re.compile(r"[+#/\x00]")
 
 
-def message_payload(summary: MailSummary, account: str) -> dict[str, Any]:
-    """Versioned, JSON-ready description of one message.
-
-    ``id`` is stable across polls and restarts (consumers de-duplicate on it); the remaining
-    keys are the summary's fields in their documented order, plus ``account`` and ``sender``.
-    """
-    fields = summary.as_dict()
-    del fields["id"]
-    return {
-        "schema_version": PAYLOAD_SCHEMA_VERSION,
-        "id": summary.id,
-        "account": account,
-        **fields,
-        "sender": summary.sender,
-    }
-
-
 def message_payload_json(summary: MailSummary, account: str) -> str:
-    """:func:`message_payload` serialised (UTF-8 text, not ASCII-escaped)."""
-    return json.dumps(message_payload(summary, account), ensure_ascii=False)
+    """The message's :func:`~..mail.model.summary_record` as MQTT payload (UTF-8, not escaped)."""
+    return json.dumps(summary_record(summary, account), ensure_ascii=False)
 
 
 def topic_segment(text: str) -> str:

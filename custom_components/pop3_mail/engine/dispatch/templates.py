@@ -17,7 +17,7 @@ from jinja2.exceptions import SecurityError
 from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from ..mail.model import Attachment, MailSummary
+from ..mail.model import Attachment, MailSummary, summary_record
 
 TEMPLATE_VARIABLES = frozenset(
     {
@@ -163,11 +163,8 @@ def _check_tree(tree: nodes.Template, env: ImmutableSandboxedEnvironment) -> Non
 
 
 def template_context(summary: MailSummary, account: str) -> dict[str, Any]:
-    """The variables a template sees for one message."""
-    context = summary.as_dict()
-    context["account"] = account
-    context["sender"] = summary.sender
-    return context
+    """The variables a template sees for one message: its JSON form (``summary_record``)."""
+    return summary_record(summary, account)
 
 
 SAMPLE_SUMMARY = MailSummary(

@@ -84,3 +84,22 @@ class MailSummary:
         values["problems"] = tuple(values.get("problems", ()))
         known = set(cls.__dataclass_fields__)
         return cls(**{key: value for key, value in values.items() if key in known})
+
+
+def summary_record(summary: MailSummary, account: str) -> dict[str, Any]:
+    """The one JSON form of a message for the outside world, versioned.
+
+    MQTT payloads, Home Assistant events and attributes and the variables of rule templates all
+    come from here: ``schema_version``, ``id`` (stable across polls and restarts; consumers
+    de-duplicate on it), ``account``, the summary's fields in their documented order, then
+    ``sender``. A host may trim it to its limits, but does not reshape it.
+    """
+    fields = summary.as_dict()
+    del fields["id"]
+    return {
+        "schema_version": SUMMARY_SCHEMA_VERSION,
+        "id": summary.id,
+        "account": account,
+        **fields,
+        "sender": summary.sender,
+    }
