@@ -25,7 +25,9 @@ import yaml
 from pop3_mail.dispatch.rules import Rule, RuleError, parse_rules
 from pop3_mail.errors import ConfigError
 from pop3_mail.settings import AuthMethod, Security, ServerSettings
-from .schema import DAEMON_SCHEMA, describe_errors, format_path
+from pop3_mail.validation import format_path
+
+from .schema import DAEMON_SCHEMA, describe
 
 IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -144,7 +146,7 @@ def build_config(
     try:
         valid = DAEMON_SCHEMA(data)
     except vol.Invalid as err:
-        raise ConfigFileError(describe_errors(err)) from err
+        raise ConfigFileError(describe(err)) from err
     resolver = _Resolver(base_dir, os.environ if environ is None else environ)
     accounts = tuple(
         _account(index, entry, resolver) for index, entry in enumerate(valid["accounts"])

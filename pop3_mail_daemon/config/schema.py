@@ -1,8 +1,7 @@
 """The daemon's configuration schema (voluptuous) and readable error messages.
 
 Errors name the path in the file and the problem, for example ``accounts[1].port: expected int``.
-Values are checked strictly: YAML ``"995"`` is not a port and ``yes`` is not a number, because a
-silently coerced value is harder to debug than a clear error at start-up.
+The strict validators themselves are the engine's (``pop3_mail.validation``), shared with rules.
 """
 
 from __future__ import annotations
@@ -16,6 +15,16 @@ from typing import Any
 import voluptuous as vol
 
 from pop3_mail.settings import AuthMethod, Security
+from pop3_mail.validation import (
+    Validator,
+    boolean,
+    choice,
+    describe_errors,
+    each,
+    integer,
+    secret_text,
+    text,
+)
 
 ACCOUNT_NAME = re.compile(r"^[a-z0-9_]{1,32}$")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -27,66 +36,12 @@ DEFAULT_SCAN_INTERVAL = 300
 MIN_SCAN_INTERVAL = 10
 DEFAULT_WEB_PORT = 8099
 
-Validator = Callable[[Any], Any]
-
-
-def integer(minimum: int, maximum: int) -> Validator:
-    """An int (not a bool, not a string) within ``minimum..maximum``."""
-
-    def validate(value: Any) -> int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise vol.Invalid("expected int")
-        if not minimum <= value <= maximum:
-            raise vol.Invalid(f"must be between {minimum} and {maximum}")
-        return value
-
-    return validate
-
-
-def boolean(value: Any) -> bool:
-    """A YAML boolean (``true``/``false``), nothing else."""
-    if not isinstance(value, bool):
-        raise vol.Invalid("expected true or false")
-    return value
-
-
-def text(value: Any) -> str:
-    """A non-empty string without control characters."""
-    if not isinstance(value, str):
-        raise vol.Invalid("expected a string")
-    if not value.strip():
-        raise vol.Invalid("must not be empty")
-    if any(ord(char) < 32 for char in value):
-        raise vol.Invalid("must not contain control characters")
-    return value
-
-
-def secret_text(value: Any) -> str:
-    """A secret given inline; it may contain anything but must not be empty."""
-    if not isinstance(value, str):
-        raise vol.Invalid("expected a string (quote it in YAML)")
-    if not value:
-        raise vol.Invalid("must not be empty")
-    return value
-
-
 def host(value: Any) -> str:
     """A host name or IP address."""
     checked = text(value)
     if any(char.isspace() for char in checked) or "/" in checked:
         raise vol.Invalid("expected a host name or IP address")
     return checked
-
-
-def choice(options: Sequence[str]) -> Validator:
-    """One of ``options`` (case-sensitive, as documented)."""
-
-    def validate(value: Any) -> str:
-        if value not in options:
-            raise vol.Invalid("expected one of " + ", ".join(options))
-        return str(value)
-
-    return validate
 
 
 def env_name(value: Any) -> str:
@@ -123,29 +78,6 @@ def network(value: Any) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
         return ipaddress.ip_network(value, strict=False)
     except ValueError:
         raise vol.Invalid("expected an IP address or network") from None
-
-
-def each(item: Validator, *, minimum: int = 0) -> Validator:
-    """A list whose items are all checked, so every bad item is reported (not just the first)."""
-
-    def validate(value: Any) -> list[Any]:
-        if not isinstance(value, list):
-            raise vol.Invalid("expected a list")
-        if len(value) < minimum:
-            raise vol.Invalid(f"needs at least {minimum} entr{'y' if minimum == 1 else 'ies'}")
-        results: list[Any] = []
-        errors: list[vol.Invalid] = []
-        for index, entry in enumerate(value):
-            try:
-                results.append(item(entry))
-            except vol.Invalid as err:
-                err.prepend([index])
-                errors.extend(err.errors if isinstance(err, vol.MultipleInvalid) else [err])
-        if errors:
-            raise vol.MultipleInvalid(errors)
-        return results
-
-    return validate
 
 
 def _one_secret_at_most(required: bool) -> Validator:
@@ -229,33 +161,9 @@ DAEMON_SCHEMA = vol.Schema(_TOP_KEYS)
 _SECTIONS = {"": _TOP_KEYS, "accounts": _ACCOUNT_KEYS, "mqtt": _MQTT_KEYS, "web": _WEB_KEYS}
 
 
-def format_path(path: Sequence[object]) -> str:
-    """``["accounts", 1, "port"]`` → ``accounts[1].port``."""
-    out = ""
-    for part in path:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += f".{part}" if out else str(part)
-    return out or "(top level)"
-
-
-def describe_errors(error: vol.Invalid) -> list[str]:
+def describe(error: vol.Invalid) -> list[str]:
     """One ``path: problem`` line per error, with a suggestion for a misspelt key."""
-    errors = error.errors if isinstance(error, vol.MultipleInvalid) else [error]
-    lines: list[str] = []
-    for err in errors:
-        message = str(err.msg)
-        if message == "extra keys not allowed":
-            message = "unknown key" + _suggestion(err.path)
-        elif message == "required key not provided":
-            message = "required"
-        elif message in ("expected dict", "expected a dictionary"):
-            message = "expected a mapping (key: value)"
-        line = f"{format_path(err.path)}: {message}"
-        if line not in lines:
-            lines.append(line)
-    return lines
+    return describe_errors(error, suggest=_suggestion)
 
 
 def _suggestion(path: Sequence[object]) -> str:

@@ -30,6 +30,7 @@ import voluptuous as vol
 
 from ..errors import ConfigError
 from ..mail.model import MailSummary
+from ..validation import boolean, choice, describe_errors, each, integer, text
 from .conditions import InvalidConditionError, MatchField, TextCondition, fold
 from .payload import topic_problem
 from .templates import (
@@ -159,30 +160,6 @@ def _condition(value: object) -> str:
     return value
 
 
-def _strict_bool(value: object) -> bool:
-    if not isinstance(value, bool):
-        raise vol.Invalid("expected true or false")
-    return value
-
-
-def _qos(value: object) -> int:
-    if type(value) is not int or value not in (0, 1, 2):
-        raise vol.Invalid("expected 0, 1 or 2")
-    return value
-
-
-def _byte_limit(value: object) -> int:
-    if type(value) is not int or not 1 <= value <= MAX_ATTACH_MAX_BYTES:
-        raise vol.Invalid(f"expected a whole number of bytes from 1 to {MAX_ATTACH_MAX_BYTES}")
-    return value
-
-
-def _text(value: object) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise vol.Invalid("expected non-empty text")
-    return value
-
-
 def _apprise_url(value: object) -> str:
     # Only the shape is checked here (no apprise import on the event loop); whether apprise
     # knows the service is checked when the dispatcher loads it (see notify.invalid_urls).
@@ -202,21 +179,21 @@ def _one_or_more_names(value: object) -> list[str]:
     names = [value] if isinstance(value, str) else value
     if not isinstance(names, list) or not names:
         raise vol.Invalid("expected an account name or a list of account names")
-    return [_text(name) for name in names]
+    return [text(name) for name in names]
 
 
 MATCH_SCHEMA = vol.Schema(
     {
         **{vol.Optional(match_field.value): _condition for match_field in MatchField},
-        vol.Optional("has_attachment"): _strict_bool,
+        vol.Optional("has_attachment"): boolean,
     }
 )
 
 MQTT_SCHEMA = vol.Schema(
     {
         vol.Optional("topic"): _template(topic=True),
-        vol.Optional("qos", default=1): _qos,
-        vol.Optional("retain", default=False): _strict_bool,
+        vol.Optional("qos", default=1): integer(0, 2),
+        vol.Optional("retain", default=False): boolean,
     }
 )
 
@@ -237,16 +214,18 @@ def _notify_targets(value: dict[str, Any]) -> dict[str, Any]:
 NOTIFY_SCHEMA = vol.All(
     vol.Schema(
         {
-            vol.Optional("urls"): vol.All([_apprise_url], vol.Length(min=1)),
-            vol.Optional("config"): _text,
-            vol.Optional("tags"): vol.All([_text], vol.Length(min=1)),
+            vol.Optional("urls"): each(_apprise_url, minimum=1),
+            vol.Optional("config"): text,
+            vol.Optional("tags"): each(text, minimum=1),
             vol.Optional("title"): _template(),
             vol.Optional("body"): _template(),
-            vol.Optional("format", default=BodyFormat.TEXT.value): vol.In(
+            vol.Optional("format", default=BodyFormat.TEXT.value): choice(
                 [body_format.value for body_format in BodyFormat]
             ),
-            vol.Optional("attach", default=False): _strict_bool,
-            vol.Optional("attach_max_bytes", default=DEFAULT_ATTACH_MAX_BYTES): _byte_limit,
+            vol.Optional("attach", default=False): boolean,
+            vol.Optional("attach_max_bytes", default=DEFAULT_ATTACH_MAX_BYTES): integer(
+                1, MAX_ATTACH_MAX_BYTES
+            ),
         }
     ),
     _notify_targets,
@@ -293,11 +272,11 @@ def _actions_or_stop(value: dict[str, Any]) -> dict[str, Any]:
 RULE_SCHEMA = vol.All(
     vol.Schema(
         {
-            vol.Required("name"): _text,
+            vol.Required("name"): text,
             vol.Optional("account"): _one_or_more_names,
-            vol.Optional("stop", default=False): _strict_bool,
+            vol.Optional("stop", default=False): boolean,
             vol.Optional("match", default=dict): vol.Any(None, MATCH_SCHEMA),
-            vol.Optional("actions", default=list): [_action],
+            vol.Optional("actions", default=list): each(_action),
         }
     ),
     _actions_or_stop,
@@ -306,7 +285,12 @@ RULE_SCHEMA = vol.All(
 
 
 def parse_rules(data: object) -> tuple[Rule, ...]:
-    """Validate a list of rules (``None`` is no rules); raises :class:`RuleError`."""
+    """Validate a list of rules (``None`` is no rules).
+
+    Raises:
+        RuleError: a rule cannot work, or two rules share a name.
+
+    """
     if data is None:
         return ()
     if not isinstance(data, Sequence) or isinstance(data, str):
@@ -328,15 +312,17 @@ def parse_rules(data: object) -> tuple[Rule, ...]:
 
 
 def parse_rule(data: Mapping[str, object], index: int | None = None) -> Rule:
-    """Validate one rule and build it; ``index`` is its position, used in error messages."""
+    """Validate one rule and build it; ``index`` is its position, used in error messages.
+
+    Raises:
+        RuleError: the rule cannot work; the message names the rule and every bad key.
+
+    """
     try:
         config = RULE_SCHEMA(dict(data))
-    except vol.MultipleInvalid as err:
-        raise RuleError(
-            f"{_where(data, index)}: " + "; ".join(_describe(error) for error in err.errors)
-        ) from None
     except vol.Invalid as err:
-        raise RuleError(f"{_where(data, index)}: {_describe(err)}") from None
+        problems = describe_errors(err, top_level="")
+        raise RuleError(f"{_where(data, index)}: " + "; ".join(problems)) from None
     return _build(config)
 
 
@@ -389,22 +375,3 @@ def _where(data: Mapping[str, object] | object, index: int | None) -> str:
     name = data.get("name") if isinstance(data, Mapping) else None
     label = f" ({name})" if isinstance(name, str) and name else ""
     return f"rules[{index}]{label}" if index is not None else f"rule{label}"
-
-
-def _describe(error: vol.Invalid) -> str:
-    path = _format_path(error.path)
-    return f"{path}: {error.error_message}" if path else error.error_message
-
-
-def _format_path(path: Sequence[object]) -> str:
-    text = ""
-    for part in path:
-        key = getattr(part, "schema", part)  # voluptuous may leave Marker objects in paths
-        if isinstance(key, int):
-            text += f"[{key}]"
-        else:
-            shown = str(key)
-            if "://" in shown or "@" in shown:
-                shown = "<hidden key>"  # someone pasted a secret URL where a key belongs
-            text += f".{shown}" if text else shown
-    return text
