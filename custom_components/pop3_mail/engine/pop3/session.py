@@ -21,7 +21,20 @@ async def open_session(
     On an exception or cancellation the session is aborted instead: ``RSET`` then ``QUIT`` when
     the stream is in sync, else the connection is dropped; either way nothing is committed and
     the connection is closed. The whole session, the caller's work included, must finish within
-    ``settings.session_timeout``, else ``Pop3TimeoutError``.
+    ``settings.session_timeout``.
+
+    Raises:
+        ConfigError: the settings cannot work (plaintext without the insecure opt-in, a CA file
+            that does not load).
+        Pop3TimeoutError: a network wait, or the whole session, took too long.
+        TlsError: the TLS handshake failed or the certificate did not verify.
+        ConnectError: the server could not be reached or the connection was lost.
+        AuthError: the server refused the credentials.
+        TransientServerError: the server asked us to come back later (``[IN-USE]``,
+            ``[LOGIN-DELAY]``, ``[SYS/TEMP]``).
+        PermanentServerError: the server refuses until a human acts (``[SYS/PERM]``).
+        ProtocolError: the server broke the protocol.
+
     """
     client = Pop3Client(settings, ssl_context=ssl_context)
     deadline = asyncio.timeout(settings.session_timeout)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from tests.engine.cli_check_helpers import (
+from tests.daemon.cli_check_helpers import (
     PASSWORD_VAR,
     Outcome,
     assert_error,

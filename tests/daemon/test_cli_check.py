@@ -14,7 +14,7 @@ import pytest
 from pop3_mail.mail.model import MailSummary, summary_id
 from pop3_mail_daemon import cli
 from pop3_mail_daemon.cli import main
-from tests.engine.cli_check_helpers import (
+from tests.daemon.cli_check_helpers import (
     PASSWORD_VAR,
     Outcome,
     assert_error,
