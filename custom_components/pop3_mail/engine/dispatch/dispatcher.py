@@ -27,10 +27,10 @@ import re
 import time
 import traceback
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, assert_never, cast
 
 from ..backoff import DELIVERY_BACKOFF, Backoff
 from ..mail.model import MailSummary
@@ -38,8 +38,9 @@ from ..pop3 import RetrievedMessage
 from ..state_store import StateStore
 from . import notify
 from .attachments import AttachmentFile, extract_attachments
+from .deliveries import Delivery, MqttDelivery, NotifyDelivery, OutboxEntry
 from .executor import ExecutorRunner, default_executor_runner
-from .outbox import DEFAULT_MAX_ENTRIES, Outbox, OutboxEntry
+from .outbox import DEFAULT_MAX_ENTRIES, Outbox
 from .payload import DEFAULT_BASE_TOPIC, default_topic, message_payload_json, topic_problem
 from .publisher import DeliveryError, MqttPublisher
 from .rules import (
@@ -300,11 +301,12 @@ class Dispatcher:
                 if self._outbox.entries.get(entry.key) is not entry:
                     continue  # dropped or replaced during this pass
                 run.changed = True
-                if _is_placeholder(entry):
-                    queue[position:position] = await self._expand(entry, run)
-                    continue
-                if await self._attempt(entry, run):
-                    queue.extend(self._backlog(entry.target, exclude=queue[position:]))
+                match entry.delivery:
+                    case NotifyDelivery(fingerprint=None) as services:
+                        queue[position:position] = await self._expand(entry, services, run)
+                    case _:
+                        if await self._attempt(entry, run):
+                            queue.extend(self._backlog(entry.target, exclude=queue[position:]))
             run.changed |= await self._request_ready_deletions()
             if run.changed:
                 await self._save()
@@ -399,17 +401,14 @@ class Dispatcher:
                     problem,
                     topic,
                 )
+        delivery = MqttDelivery(
+            topic=topic,
+            payload=message_payload_json(summary, self.account),
+            qos=action.qos,
+            retain=action.retain,
+        )
         return self._new_entry(
-            f"mqtt:{rule.name}#{index}",
-            rule,
-            summary,
-            label=f"MQTT {topic}",
-            data={
-                "topic": topic,
-                "payload": message_payload_json(summary, self.account),
-                "qos": action.qos,
-                "retain": action.retain,
-            },
+            f"mqtt:{rule.name}#{index}", rule, summary, label=f"MQTT {topic}", delivery=delivery
         )
 
     async def _notify_entries(
@@ -428,21 +427,21 @@ class Dispatcher:
         body = self._render(
             action.body, DEFAULT_HTML_BODY if html else DEFAULT_BODY, context, rule, "body"
         )
-        data: dict[str, Any] = {
-            "channel": channel.key,
-            "fingerprint": None,
-            "title": _WHITESPACE.sub(" ", title).strip()[:MAX_TITLE_LENGTH],
-            "body": body or "(empty message)",
-            "format": action.body_format.value,
-        }
+        delivery = NotifyDelivery(
+            channel=channel.key,
+            fingerprint=None,
+            title=_WHITESPACE.sub(" ", title).strip()[:MAX_TITLE_LENGTH],
+            body=body or "(empty message)",
+            body_format=action.body_format,
+        )
         base = self._new_entry(
             f"notify:{channel.key}:*",
             rule,
             summary,
             label=f"apprise services of rule '{rule.name}'",
-            data=data,
+            delivery=delivery,
         )
-        entries = [self._for_target(base, target) for target in loaded.targets]
+        entries = [self._for_target(base, delivery, target) for target in loaded.targets]
         if loaded.retryable:
             # Services still to come (an unreadable config file): a placeholder waits for them
             # and turns into one entry per service once they load.
@@ -450,35 +449,34 @@ class Dispatcher:
         return entries
 
     def _new_entry(
-        self, target: str, rule: Rule, summary: MailSummary, *, label: str, data: dict[str, Any]
+        self, target: str, rule: Rule, summary: MailSummary, *, label: str, delivery: Delivery
     ) -> OutboxEntry:
-        """A delivery not attempted yet; ``target`` starts with its kind (``mqtt:``...)."""
+        """A delivery not attempted yet."""
         now = self._clock()
         return OutboxEntry(
             target=target,
-            kind=target.partition(":")[0],
             rule=rule.name,
             summary_id=summary.id,
             uid=summary.uid,
             label=label,
             created=now,
             next_attempt=now,
-            data=data,
+            delivery=delivery,
         )
 
     @staticmethod
-    def _for_target(entry: OutboxEntry, target: notify.NotifyTarget) -> OutboxEntry:
-        channel = entry.data["channel"]
+    def _for_target(
+        entry: OutboxEntry, services: NotifyDelivery, target: notify.NotifyTarget
+    ) -> OutboxEntry:
         return OutboxEntry(
-            target=f"notify:{channel}:{target.fingerprint}",
-            kind="notify",
+            target=f"notify:{services.channel}:{target.fingerprint}",
             rule=entry.rule,
             summary_id=entry.summary_id,
             uid=entry.uid,
             label=target.label,
             created=entry.created,
             next_attempt=entry.next_attempt,
-            data={**entry.data, "fingerprint": target.fingerprint},
+            delivery=replace(services, fingerprint=target.fingerprint),
         )
 
     def _render(
@@ -548,9 +546,10 @@ class Dispatcher:
             return []
         if key in self._outbox.entries:
             return [key]  # announced again while its earlier delivery is still waiting
-        if _is_placeholder(entry):
-            self._queue(entry, self._load_problem(entry), attachments, run)
-            return [key]
+        match entry.delivery:
+            case NotifyDelivery(fingerprint=None) as services:
+                self._queue(entry, self._load_problem(services.channel), attachments, run)
+                return [key]
         if entry.target in run.failing:
             # Do not wait for a second timeout on a target that just failed.
             self._queue(entry, "the target failed a moment ago", attachments, run, tried=False)
@@ -563,8 +562,8 @@ class Dispatcher:
         self._succeeded(entry, run)
         return []
 
-    def _load_problem(self, entry: OutboxEntry) -> str:
-        channel = self._channels.get(entry.data.get("channel", ""))
+    def _load_problem(self, channel_key: str) -> str:
+        channel = self._channels.get(channel_key)
         problems = channel.loaded.problems if channel and channel.loaded else ()
         return "; ".join(problems) or "the notification services could not be loaded"
 
@@ -580,7 +579,8 @@ class Dispatcher:
             self._wait_behind(entry, run.failing[entry.target])
             return False
         attachments = self._held.get(key, ())
-        if entry.data.get("attachments") and not attachments:
+        delivery = entry.delivery
+        if isinstance(delivery, NotifyDelivery) and delivery.attachments and not attachments:
             _LOGGER.warning(
                 "%s: the attachments of message %s were lost in a restart; "
                 "notifying %s without them",
@@ -588,7 +588,7 @@ class Dispatcher:
                 entry.uid,
                 entry.label,
             )
-            entry.data["attachments"] = 0
+            entry.delivery = replace(delivery, attachments=0)
         try:
             await self._deliver(entry, attachments)
         except DeliveryError as err:
@@ -621,40 +621,40 @@ class Dispatcher:
             raise DeliveryError(f"unexpected {type(err).__name__}") from None
 
     async def _send(self, entry: OutboxEntry, attachments: tuple[AttachmentFile, ...]) -> None:
-        if entry.kind == "mqtt":
-            await self._publish(entry)
-        elif entry.kind == "notify":
-            await self._notify(entry, attachments)
-        else:
-            raise _TargetGoneError(f"unknown delivery kind {entry.kind!r}")
+        match entry.delivery:
+            case MqttDelivery() as message:
+                await self._publish(message)
+            case NotifyDelivery() as notification:
+                await self._notify(notification, attachments)
+            case unknown:
+                assert_never(unknown)
 
-    async def _publish(self, entry: OutboxEntry) -> None:
+    async def _publish(self, delivery: MqttDelivery) -> None:
         if self._publisher is None:
             raise DeliveryError("no MQTT connection is configured")
-        data = entry.data
         await self._publisher.publish(
-            data["topic"], data["payload"], qos=int(data["qos"]), retain=bool(data["retain"])
+            delivery.topic, delivery.payload, qos=delivery.qos, retain=delivery.retain
         )
 
-    async def _notify(self, entry: OutboxEntry, attachments: tuple[AttachmentFile, ...]) -> None:
-        channel = self._channels.get(entry.data.get("channel", ""))
+    async def _notify(
+        self, delivery: NotifyDelivery, attachments: tuple[AttachmentFile, ...]
+    ) -> None:
+        channel = self._channels.get(delivery.channel)
         if channel is None:
             raise _TargetGoneError("its rule or notify action no longer exists")
         loaded = await self._targets(channel)
-        target = next(
-            (t for t in loaded.targets if t.fingerprint == entry.data.get("fingerprint")), None
-        )
+        target = next((t for t in loaded.targets if t.fingerprint == delivery.fingerprint), None)
         if target is None:
             if loaded.retryable:
-                raise DeliveryError(self._load_problem(entry))
+                raise DeliveryError(self._load_problem(delivery.channel))
             raise _TargetGoneError("the service is no longer configured in its rule")
         reason = await self._run_blocking(
             functools.partial(
                 notify.send,
                 target,
-                title=entry.data["title"],
-                body=entry.data["body"],
-                body_format=entry.data["format"],
+                title=delivery.title,
+                body=delivery.body,
+                body_format=delivery.body_format.value,
                 attachments=attachments,
             )
         )
@@ -679,9 +679,11 @@ class Dispatcher:
                 channel.loaded = loaded
             return channel.loaded
 
-    async def _expand(self, placeholder: OutboxEntry, run: _Pass) -> list[OutboxEntry]:
+    async def _expand(
+        self, placeholder: OutboxEntry, services: NotifyDelivery, run: _Pass
+    ) -> list[OutboxEntry]:
         """Turn an entry for "the services of an action" into one entry per service."""
-        channel = self._channels.get(placeholder.data.get("channel", ""))
+        channel = self._channels.get(services.channel)
         if channel is None:
             self._give_up(placeholder, "its rule or notify action no longer exists")
             return []
@@ -689,7 +691,7 @@ class Dispatcher:
         if loaded.retryable:
             # Some services cannot be loaded yet (config file): wait until all of them can.
             # Those that could were offered the message already and are skipped below.
-            self._reschedule(placeholder, self._load_problem(placeholder), run)
+            self._reschedule(placeholder, self._load_problem(services.channel), run)
             return []
         if not loaded.targets:
             self._give_up(placeholder, "no usable notification service")
@@ -698,7 +700,7 @@ class Dispatcher:
         self._outbox.remove(placeholder.key)
         entries = []
         for target in loaded.targets:
-            entry = self._for_target(placeholder, target)
+            entry = self._for_target(placeholder, services, target)
             entry.next_attempt = self._clock()
             if self._outbox.is_delivered(entry.key) or entry.key in self._outbox.entries:
                 continue
@@ -745,7 +747,8 @@ class Dispatcher:
         tried: bool = True,
     ) -> None:
         """Put a fresh entry into the outbox after its first failure (or without trying)."""
-        entry.data["attachments"] = len(attachments)
+        if isinstance(entry.delivery, NotifyDelivery):
+            entry.delivery = replace(entry.delivery, attachments=len(attachments))
         self._hold(entry.key, attachments)
         self._reschedule(entry, error, run, tried=tried)
         for dropped in self._outbox.add(entry):
@@ -859,7 +862,8 @@ class Dispatcher:
             self._loaded = True
 
     async def _save(self) -> None:
-        await self._store.save(self._outbox.to_json())
+        # The store takes any JSON document; the outbox describes its own (StoredOutbox).
+        await self._store.save(cast("dict[str, Any]", self._outbox.to_json()))
 
     async def _retry_loop(self) -> None:
         pause: float | None = None
@@ -924,8 +928,3 @@ def _raised_at(err: BaseException) -> str:
         return "an unknown place"
     frame = frames[-1]
     return f"{Path(frame.filename).name}:{frame.lineno} in {frame.name}"
-
-
-def _is_placeholder(entry: OutboxEntry) -> bool:
-    """An entry for "the services of a notify action" that could not be loaded yet."""
-    return entry.kind == "notify" and entry.data.get("fingerprint") is None

@@ -5,14 +5,20 @@ through a ``StateStore`` and loads it back after a restart. It also remembers wh
 (message, target) pairs were delivered, so that a message announced again (after a crash, or
 a poll whose handler failed) is not delivered twice, and which messages wait for their
 deliveries before they may be deleted from the server.
+
+The stored document is described by :class:`StoredOutbox`; this module alone turns it into
+typed records and back.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, NotRequired, TypedDict
+
+from .deliveries import Delivery, DeliveryKind, MqttDelivery, NotifyDelivery, OutboxEntry
+from .rules import BodyFormat
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -21,60 +27,64 @@ DEFAULT_MAX_ENTRIES = 1000
 DEFAULT_MAX_DELIVERED = 10_000
 DELIVERED_TTL = 30 * 24 * 3600.0
 """Seconds a delivery is remembered for de-duplication."""
+_DAMAGE = (KeyError, TypeError, ValueError, AttributeError)
+"""What reading a damaged record raises (a missing key, a value of the wrong type)."""
 
 
-@dataclass(slots=True, kw_only=True)
-class OutboxEntry:
-    """One delivery of one message to one target.
+class StoredMqttDelivery(TypedDict):
+    """``data`` of a stored MQTT entry."""
 
-    ``target`` identifies the destination (``mqtt:<rule>#<n>`` or
-    ``notify:<rule>#<n>:<fingerprint>``); ``label`` describes it safely for logs and status
-    (the topic, or apprise's privacy URL). ``data`` is what to send: for MQTT the rendered
-    topic and payload, for notifications the rendered title and body.
-    """
+    topic: str
+    payload: str
+    qos: int
+    retain: bool
+    attachments: NotRequired[int]
+    """Always 0; written by versions before the typed records, never read."""
+
+
+class StoredNotifyDelivery(TypedDict):
+    """``data`` of a stored notification entry; ``fingerprint`` ``null`` for a placeholder."""
+
+    channel: str
+    fingerprint: str | None
+    title: str
+    body: str
+    format: str
+    attachments: int
+
+
+class StoredEntry(TypedDict):
+    """One stored :class:`OutboxEntry`."""
 
     target: str
-    kind: str
+    kind: DeliveryKind
     rule: str
     summary_id: str
     uid: str
     label: str
     created: float
     next_attempt: float
-    attempts: int = 0
-    last_error: str | None = None
-    data: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def key(self) -> str:
-        """Identity of the delivery: message and target."""
-        return delivery_key(self.summary_id, self.target)
-
-    def to_json(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return asdict(self)
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> OutboxEntry:
-        """Inverse of :meth:`to_json`; raises ``KeyError``/``TypeError``/``ValueError``."""
-        return cls(
-            target=str(data["target"]),
-            kind=str(data["kind"]),
-            rule=str(data["rule"]),
-            summary_id=str(data["summary_id"]),
-            uid=str(data["uid"]),
-            label=str(data["label"]),
-            created=float(data["created"]),
-            next_attempt=float(data["next_attempt"]),
-            attempts=int(data.get("attempts", 0)),
-            last_error=data.get("last_error"),
-            data=dict(data.get("data") or {}),
-        )
+    attempts: int
+    last_error: str | None
+    data: StoredMqttDelivery | StoredNotifyDelivery
 
 
-def delivery_key(summary_id: str, target: str) -> str:
-    """Key of one (message, target) pair."""
-    return f"{summary_id}|{target}"
+class StoredDeletion(TypedDict):
+    """One stored :class:`PendingDeletion`."""
+
+    uid: str
+    waiting: list[str]
+
+
+class StoredOutbox(TypedDict):
+    """The saved document (version 1)."""
+
+    version: int
+    entries: list[StoredEntry]
+    delivered: list[tuple[str, float]]
+    """``[key, when]`` pairs, oldest first."""
+    deletions: dict[str, StoredDeletion]
+    dropped: int
 
 
 @dataclass(slots=True)
@@ -175,12 +185,12 @@ class Outbox:
         """Messages (summary id → UID) whose deliveries all succeeded."""
         return {sid: pending.uid for sid, pending in self.deletions.items() if not pending.waiting}
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> StoredOutbox:
         """JSON-ready form of everything that must survive a restart."""
         return {
             "version": OUTBOX_VERSION,
-            "entries": [entry.to_json() for entry in self.entries.values()],
-            "delivered": [[key, when] for key, when in self.delivered.items()],
+            "entries": [_stored_entry(entry) for entry in self.entries.values()],
+            "delivered": list(self.delivered.items()),
             "deletions": {
                 sid: {"uid": pending.uid, "waiting": sorted(pending.waiting)}
                 for sid, pending in self.deletions.items()
@@ -188,7 +198,7 @@ class Outbox:
             "dropped": self.dropped,
         }
 
-    def load(self, data: dict[str, Any] | None) -> None:
+    def load(self, data: Mapping[str, Any] | None) -> None:
         """Replace the contents with a saved document; damaged parts are skipped with a warning."""
         self.entries.clear()
         self.delivered.clear()
@@ -196,14 +206,14 @@ class Outbox:
         self.dropped = 0
         if data is None:
             return
-        if not isinstance(data, dict) or data.get("version") != OUTBOX_VERSION:
+        if not isinstance(data, Mapping) or data.get("version") != OUTBOX_VERSION:
             _LOGGER.warning("Outbox has an unknown format; starting with an empty outbox")
             return
         damaged = 0
         for raw in data.get("entries") or []:
             try:
-                entry = OutboxEntry.from_json(raw)
-            except (KeyError, TypeError, ValueError, AttributeError):
+                entry = _entry_from_stored(raw)
+            except _DAMAGE:
                 damaged += 1
                 continue
             self.entries[entry.key] = entry
@@ -226,3 +236,86 @@ class Outbox:
             damaged += 1
         if damaged:
             _LOGGER.warning("Outbox: skipped %d damaged record(s)", damaged)
+
+
+def _stored_entry(entry: OutboxEntry) -> StoredEntry:
+    return {
+        "target": entry.target,
+        "kind": entry.kind,
+        "rule": entry.rule,
+        "summary_id": entry.summary_id,
+        "uid": entry.uid,
+        "label": entry.label,
+        "created": entry.created,
+        "next_attempt": entry.next_attempt,
+        "attempts": entry.attempts,
+        "last_error": entry.last_error,
+        "data": _stored_delivery(entry.delivery),
+    }
+
+
+def _stored_delivery(delivery: Delivery) -> StoredMqttDelivery | StoredNotifyDelivery:
+    match delivery:
+        case MqttDelivery():
+            return {
+                "topic": delivery.topic,
+                "payload": delivery.payload,
+                "qos": delivery.qos,
+                "retain": delivery.retain,
+            }
+        case NotifyDelivery():
+            return {
+                "channel": delivery.channel,
+                "fingerprint": delivery.fingerprint,
+                "title": delivery.title,
+                "body": delivery.body,
+                "format": delivery.body_format.value,
+                "attachments": delivery.attachments,
+            }
+
+
+def _entry_from_stored(raw: Any) -> OutboxEntry:
+    """Inverse of :func:`_stored_entry`; raises one of :data:`_DAMAGE` for a damaged record."""
+    data = raw.get("data") or {}
+    delivery: Delivery
+    match raw["kind"]:
+        case "mqtt":
+            delivery = _mqtt_from_stored(data)
+        case "notify":
+            delivery = _notify_from_stored(data)
+        case unknown:
+            raise ValueError(f"unknown delivery kind {unknown!r}")
+    last_error = raw.get("last_error")
+    return OutboxEntry(
+        target=str(raw["target"]),
+        rule=str(raw["rule"]),
+        summary_id=str(raw["summary_id"]),
+        uid=str(raw["uid"]),
+        label=str(raw["label"]),
+        created=float(raw["created"]),
+        next_attempt=float(raw["next_attempt"]),
+        attempts=int(raw.get("attempts", 0)),
+        last_error=None if last_error is None else str(last_error),
+        delivery=delivery,
+    )
+
+
+def _mqtt_from_stored(data: Any) -> MqttDelivery:
+    return MqttDelivery(
+        topic=str(data["topic"]),
+        payload=str(data["payload"]),
+        qos=int(data["qos"]),
+        retain=bool(data["retain"]),
+    )
+
+
+def _notify_from_stored(data: Any) -> NotifyDelivery:
+    fingerprint = data.get("fingerprint")
+    return NotifyDelivery(
+        channel=str(data["channel"]),
+        fingerprint=None if fingerprint is None else str(fingerprint),
+        title=str(data["title"]),
+        body=str(data["body"]),
+        body_format=BodyFormat(data["format"]),
+        attachments=int(data.get("attachments") or 0),
+    )
