@@ -412,7 +412,7 @@ async def test_apprise_and_attachment_parsing_never_run_on_the_event_loop(
     monkeypatch.setattr(apprise.Apprise, "notify", spy("notify", apprise.Apprise.notify))
     monkeypatch.setattr(apprise.AppriseConfig, "add", spy("config", apprise.AppriseConfig.add))
     monkeypatch.setattr(
-        "pop3_mail.dispatch.dispatcher.extract_attachments",
+        "pop3_mail.dispatch.new_mail.extract_attachments",
         spy("attachments", extract_attachments),
     )
     config = tmp_path / "apprise.txt"
