@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import functools
 import json
 import threading
 from collections.abc import Callable
@@ -14,6 +15,7 @@ from typing import Any
 import pytest
 
 from pop3_mail.dispatch.attachments import extract_attachments
+from pop3_mail.dispatch.held import HeldAttachments
 from pop3_mail.dispatch.notify import invalid_urls
 from pop3_mail.pop3 import RetrievedMessage
 
@@ -517,3 +519,69 @@ async def test_outbox_is_bounded(
     assert dispatcher.status.outbox_size == 2
     assert dispatcher.status.dropped == 1
     assert "outbox full" in caplog.text
+
+
+async def test_attachments_refused_by_the_memory_cap_are_not_reported_lost_in_a_restart(
+    endpoint: HttpEndpoint,
+    make_dispatcher: DispatcherFactory,
+    clock: Clock,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(
+        "pop3_mail.dispatch.dispatcher.HeldAttachments",
+        functools.partial(HeldAttachments, max_bytes=100),
+    )
+    endpoint.fail("/j", times=1)
+    dispatcher = make_dispatcher([notify_rule(endpoint.url("json", "/j"), attach=True)])
+    summary = make_summary()
+    message = EmailMessage()
+    message["Subject"] = "Hello"
+    message.set_content("see attached")
+    message.add_attachment(b"x" * 5000, maintype="application", subtype="zip", filename="a.zip")
+    raw = RetrievedMessage(data=bytes(message), truncated=False)
+    await dispatcher.handle(Poll((summary,), {summary.uid: raw}))
+    assert "the retry will go without them" in caplog.text
+
+    clock.advance(30)
+    assert await dispatcher.retry_due() == 1
+    (_, retried) = endpoint.on("/j")
+    assert not retried.json["attachments"]
+    assert "lost in a restart" not in caplog.text
+
+
+async def test_a_placeholder_expanding_into_a_full_outbox_lets_go_of_what_it_pushes_out(
+    endpoint: HttpEndpoint,
+    make_dispatcher: DispatcherFactory,
+    mailbox: RecordingMailbox,
+    clock: Clock,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The oldest delivery dropped for room is logged, and its message stays on the server."""
+    config = tmp_path / "later.txt"
+    rules = [
+        {"name": "keep", "actions": [{"notify": {"urls": [endpoint.url("json", "/x")]}}]},
+        {
+            "name": "file",
+            "actions": [{"notify": {"config": str(config)}}, {"delete_from_server": True}],
+        },
+    ]
+    endpoint.fail("/x", times=10)
+    dispatcher = make_dispatcher(rules, max_outbox=3)
+    await dispatcher.start()
+    first, second = make_summary("u1"), make_summary("u2")
+    await dispatcher.handle(Poll((first,)))  # /x fails; the file's services wait: 2 entries
+    await dispatcher.handle(Poll((second,)))  # and again: 4 would not fit, u1's /x is dropped
+    caplog.clear()
+
+    # The file appears with two failing services: u1's placeholder becomes two entries.
+    config.write_text(f"{endpoint.url('json', '/f1')}\n{endpoint.url('json', '/f2')}\n")
+    endpoint.fail("/f1", times=10)
+    endpoint.fail("/f2", times=10)
+    clock.advance(30)
+    await dispatcher.retry_due()
+    assert dispatcher.status.outbox_size == 3
+    assert "outbox full" in caplog.text
+    assert "is kept on the server" in caplog.text
+    assert mailbox.deletions == []

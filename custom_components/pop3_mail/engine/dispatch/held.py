@@ -26,18 +26,22 @@ class HeldAttachments:
         self._max_bytes = max_bytes
         self._held: dict[str, tuple[AttachmentFile, ...]] = {}
 
-    def hold(self, key: str, attachments: Sequence[AttachmentFile]) -> None:
-        """Keep ``attachments`` for delivery ``key``, unless that would go over the cap."""
+    def hold(self, key: str, attachments: Sequence[AttachmentFile]) -> bool:
+        """Keep ``attachments`` for delivery ``key``, unless that would go over the cap.
+
+        Returns whether they are held (true also when there are none to hold).
+        """
         if not attachments:
-            return
+            return True
         held = sum(a.size for files in self._held.values() for a in files)
         if held + sum(a.size for a in attachments) > self._max_bytes:
             _LOGGER.warning(
                 "%s: too many attachments wait for retries; the retry will go without them",
                 self._account,
             )
-            return
+            return False
         self._held[key] = tuple(attachments)
+        return True
 
     def get(self, key: str) -> tuple[AttachmentFile, ...]:
         """The attachments held for delivery ``key`` (none when there are none)."""

@@ -84,10 +84,20 @@ class Outcomes:
         tried: bool = True,
     ) -> None:
         """Put a fresh entry into the outbox after its first failure (or without trying)."""
+        held = self._held.hold(entry.key, attachments)
         if isinstance(entry.delivery, NotifyDelivery):
-            entry.delivery = replace(entry.delivery, attachments=len(attachments))
-        self._held.hold(entry.key, attachments)
+            # Only what is held counts: attachments refused by the memory cap were never going
+            # to be retried, so their absence later is not "lost in a restart".
+            entry.delivery = replace(entry.delivery, attachments=len(attachments) if held else 0)
         self.reschedule(entry, error, run, tried=tried)
+        self.add(entry)
+
+    def add(self, entry: OutboxEntry) -> None:
+        """Add ``entry`` to the outbox; whatever that pushes out is let go of properly.
+
+        A dropped delivery's held attachments are released and a deletion waiting for it is
+        called off (the message stays on the server), with a warning for each.
+        """
         for dropped in self._outbox.add(entry):
             self._held.release(dropped.key)
             self._deletions.cancel_for(dropped)

@@ -123,7 +123,7 @@ class OutboxRetrier:
             if self._outbox.is_delivered(entry.key) or entry.key in self._outbox.entries:
                 continue
             self._held.hold(entry.key, attachments)
-            self._outbox.add(entry)
+            self._outcomes.add(entry)
             entries.append(entry)
         self._outbox.replace_waiting(placeholder.key, [entry.key for entry in entries])
         return entries
