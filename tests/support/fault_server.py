@@ -94,6 +94,7 @@ class FaultSession:
         self.reader = reader
         self.writer = writer
         self.authenticated = False
+        self.utf8 = False
         self.deleted: set[int] = set()
         self.closed = False
         self._user: str | None = None
@@ -197,6 +198,15 @@ class FaultSession:
             return
         await self.ok("Begin TLS negotiation")
         await self.start_tls()
+
+    async def _cmd_UTF8(self, _: list[str]) -> None:  # noqa: N802
+        # RFC 6856 §2: only before authentication, and only when advertised.
+        offered = any(tag.split()[0].upper() == "UTF8" for tag in self.script.capa or ())
+        if self.authenticated or not offered:
+            await self.err("UTF8 not allowed now")
+            return
+        self.utf8 = True
+        await self.ok("UTF8 enabled")
 
     async def _cmd_USER(self, arguments: list[str]) -> None:  # noqa: N802
         self._user = " ".join(arguments)

@@ -89,7 +89,7 @@ def test_incomplete_line_waits_for_more_data() -> None:
 def test_clear_drops_everything() -> None:
     buffer = LineBuffer()
     buffer.feed(b"+OK injected\r\nmore")
-    assert buffer.clear() == len(b"+OK injected\r\nmore")
+    assert buffer.clear() == b"+OK injected\r\nmore"
     assert buffer.next_piece(100) is None
 
 

@@ -172,3 +172,70 @@ async def test_caller_supplied_context_is_used(
     context = ssl.create_default_context(cafile=str(fault_certs.cafile))
     async with open_session(server.settings(), ssl_context=context) as client:
         assert client.encrypted
+
+
+async def _agree_then_fail(session: FaultSession, reason: bytes) -> None:
+    # Courier when it cannot start couriertls: "+OK", then, while the client's ClientHello is
+    # on its way, a plain-text -ERR.
+    await session.send(b"+OK Begin SSL/TLS negotiation now.\r\n")
+    await session.reader.read(1)
+    await session.send(b"-ERR" + reason + b"\r\n")
+
+
+@pytest.mark.parametrize(
+    ("reason", "shown"),
+    [
+        (b" STARTTLS failed: Permission denied", "the server said, unencrypted: STARTTLS failed:"),
+        (b"", "the server said, unencrypted: -ERR"),
+    ],
+)
+async def test_starttls_failing_after_ok_shows_the_server_words(
+    start_fault_server: StartFaultServer, fault_certs: CertFiles, reason: bytes, shown: str
+) -> None:
+    async def stls(session: FaultSession, line: str) -> None:
+        await _agree_then_fail(session, reason)
+
+    server = await start_fault_server(Script(handlers={"STLS": stls}), certs=fault_certs)
+    settings = server.settings(
+        security=Security.STARTTLS, allow_insecure=False, cafile=str(fault_certs.cafile)
+    )
+    with pytest.raises(TlsError, match=r"TLS handshake with .* failed") as caught:
+        async with open_session(settings):
+            pass
+    assert shown in str(caught.value)
+    assert not caught.value.certificate_error
+    assert not _sent_credentials(server.received)
+
+
+async def test_stls_refused_without_text_leaves_no_empty_slot(
+    start_fault_server: StartFaultServer, fault_certs: CertFiles
+) -> None:
+    server = await start_fault_server(
+        Script(handlers={"STLS": reply(b"-ERR\r\n")}), certs=fault_certs
+    )
+    settings = server.settings(security=Security.STARTTLS, cafile=str(fault_certs.cafile))
+    with pytest.raises(TlsError) as caught:
+        async with open_session(settings):
+            pass
+    assert str(caught.value).endswith("refused STARTTLS (STLS); not continuing unencrypted")
+
+
+async def test_implicit_tls_to_a_plaintext_port_shows_its_greeting(
+    start_fault_server: StartFaultServer,
+) -> None:
+    server = await start_fault_server(Script())
+    with pytest.raises(TlsError, match=r"unencrypted: \+OK fault POP3 server ready"):
+        async with open_session(server.settings(security=Security.SSL, allow_insecure=False)):
+            pass
+
+
+async def test_a_working_tls_session_keeps_no_capture_in_its_data_path(
+    start_fault_server: StartFaultServer, fault_certs: CertFiles
+) -> None:
+    server = await start_fault_server(Script(), certs=fault_certs, implicit_tls=True)
+    async with open_session(server.settings(cafile=str(fault_certs.cafile))) as client:
+        # Under the TLS transport, the socket transport talks to asyncio's TLS protocol again.
+        raw = client._require_conn()._writer.transport._ssl_protocol._transport  # type: ignore[attr-defined]
+        assert type(raw.get_protocol()).__name__ == "SSLProtocol"
+        assert "set_protocol" not in vars(raw)
+        assert await client.stat() == (0, 0)

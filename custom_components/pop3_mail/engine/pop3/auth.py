@@ -90,3 +90,14 @@ def describe_xoauth2_challenge(challenge: str) -> str:
 
 def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
+
+
+def secrets_of(settings: ServerSettings) -> tuple[str, ...]:
+    """What must never be shown: the secrets, and the SASL messages that carry them."""
+    secrets: list[str] = []
+    if settings.password:
+        secrets += (settings.password, plain_response(settings.username, settings.password))
+    if settings.oauth_token:
+        token = settings.oauth_token
+        secrets += (token, xoauth2_response(settings.username, token))
+    return tuple(secrets)

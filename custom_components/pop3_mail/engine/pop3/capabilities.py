@@ -57,6 +57,11 @@ class Capabilities:
         return "RESP-CODES" in self.names
 
     @property
+    def utf8(self) -> bool:
+        """The server offers UTF-8 mode (RFC 6856 ``UTF8``, possibly with ``USER``)."""
+        return "UTF8" in self.names
+
+    @property
     def auth_resp_code(self) -> bool:
         """The server promises ``[AUTH]`` on credential failures (RFC 3206)."""
         return "AUTH-RESP-CODE" in self.names

@@ -34,6 +34,7 @@ from .auth import (
     describe_xoauth2_challenge,
     fits_initial_response,
     plain_response,
+    secrets_of,
     xoauth2_response,
 )
 from .capabilities import MAX_CAPA_LINES, NO_CAPABILITIES, Capabilities, parse_capabilities
@@ -49,6 +50,7 @@ from .listing import (
 )
 from .responses import MAX_STATUS_LINE, Kind, Status, error_for, parse_status
 from .tls import get_ssl_context
+from .utf8 import utf8_enabled
 
 __all__ = ["Pop3Client", "RetrievedMessage", "SessionStats"]
 
@@ -103,6 +105,8 @@ class Pop3Client:
         """The server's greeting text, sanitised."""
         self.capabilities: Capabilities = NO_CAPABILITIES
         """The latest ``CAPA`` answer (re-read after ``STLS`` and after login)."""
+        self.utf8 = False
+        """The server accepted ``UTF8`` (RFC 6856): headers may be raw UTF-8."""
         self.stats = SessionStats()
         self.irregular_uidls = 0
         """UIDLs in the last listing that break RFC 1939 but were accepted (see ``listing``)."""
@@ -115,7 +119,7 @@ class Pop3Client:
         """Answers the server still owes us; non-zero after an error means the stream is lost."""
         self._busy = False
         self._broken = False
-        self._secrets = _secrets_of(settings)
+        self._secrets = secrets_of(settings)
 
     def __repr__(self) -> str:
         """Account and state only (no secrets)."""
@@ -160,6 +164,7 @@ class Pop3Client:
             self.capabilities = await self._capa()
             if context is not None and settings.security is Security.STARTTLS:
                 await self._starttls(context)
+            await self._enable_utf8()
         except BaseException:
             self._break()
             raise
@@ -190,15 +195,21 @@ class Pop3Client:
             await self._send(conn, "STLS")
             status = await self._status(conn)
             if not status.ok:
-                raise TlsError(
-                    f"{peer} refused STARTTLS (STLS): {status.safe_text}; "
-                    "not continuing unencrypted"
-                )
+                said = f": {status.safe_text}" if status.safe_text else ""
+                raise TlsError(f"{peer} refused STARTTLS (STLS){said}; not continuing unencrypted")
             await conn.start_tls(
                 context, self.settings.host, max_wait=self.settings.connect_timeout
             )
         self.capabilities = NO_CAPABILITIES
         self.capabilities = await self._capa()
+
+    async def _enable_utf8(self) -> None:
+        """RFC 6856 ``UTF8``, only allowed before login; see :mod:`.utf8` for why and how."""
+        if not self.capabilities.utf8:
+            return
+        async with self._exchange(_State.AUTHORIZATION) as conn:
+            await self._send(conn, "UTF8")
+            self.utf8 = utf8_enabled(await self._status(conn), conn.peer)
 
     async def _capa(self) -> Capabilities:
         """``CAPA``; a refusal means "no capability information", not an error."""
@@ -621,17 +632,6 @@ class Pop3Client:
             login_delay=self.capabilities.login_delay,
             redact=self._secrets,
         )
-
-
-def _secrets_of(settings: ServerSettings) -> tuple[str, ...]:
-    """What must never be shown: the secrets, and the SASL messages that carry them."""
-    secrets: list[str] = []
-    if settings.password:
-        secrets += (settings.password, plain_response(settings.username, settings.password))
-    if settings.oauth_token:
-        token = settings.oauth_token
-        secrets += (token, xoauth2_response(settings.username, token))
-    return tuple(secrets)
 
 
 def _check_number_args(numbers: Sequence[int], count: int) -> None:

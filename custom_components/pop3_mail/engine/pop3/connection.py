@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 from ..errors import ConnectError, Pop3TimeoutError, ProtocolError, TlsError
 from .framing import LineBuffer
+from .tls_capture import capture_handshake_input
+from .tls_reply import plaintext_reply
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -172,30 +174,35 @@ class Connection:
         as if it came through TLS.
         """
         unread = self._unread_in_reader()
+        early = b""
         if unread:
             # Already in the reader's buffer, so this returns without waiting; no await in
             # between lets more plaintext in before start_tls() pauses the transport.
-            await self._reader.readexactly(unread)
+            early = await self._reader.readexactly(unread)
             self._pulled += unread
-        dropped = self._buffer.clear() + unread
+        dropped = self._buffer.clear() + early
         if dropped:
             _LOGGER.warning(
                 "%s: discarded %d unexpected bytes received before the TLS handshake",
                 self.peer,
-                dropped,
+                len(dropped),
             )
         try:
-            async with asyncio.timeout(max_wait):
-                await self._writer.start_tls(
-                    context,
-                    server_hostname=server_hostname,
-                    ssl_shutdown_timeout=_CLOSE_TIMEOUT,
-                )
+            with capture_handshake_input(self._writer.transport) as capture:
+                async with asyncio.timeout(max_wait):
+                    await self._writer.start_tls(
+                        context,
+                        server_hostname=server_hostname,
+                        ssl_shutdown_timeout=_CLOSE_TIMEOUT,
+                    )
         except BaseException as err:
+            # Plain text where TLS was expected: most often the server's own error line
+            # ("-ERR STARTTLS failed ... Permission denied"). It is never acted on, only shown.
+            server_said = plaintext_reply(dropped + capture.received)
             # After a failed upgrade the stream never learns that the transport ended, so a
             # polite close would wait in vain: cut the connection now.
             self.abort()
-            error = _handshake_error(err, self.peer, max_wait)
+            error = _handshake_error(err, self.peer, max_wait, server_said)
             if error is None:
                 raise
             raise error from None
@@ -250,19 +257,25 @@ async def open_connection(
     return Connection(reader, writer, protocol, peer=peer, timeout=command_timeout, stats=stats)
 
 
-def _handshake_error(err: BaseException, peer: str, max_wait: float) -> Exception | None:
-    """The engine error for a failed TLS handshake (``None``: not ours to translate)."""
+def _handshake_error(
+    err: BaseException, peer: str, max_wait: float, server_said: str
+) -> Exception | None:
+    """The engine error for a failed TLS handshake (``None``: not ours to translate).
+
+    ``server_said`` is the plain text the server sent instead of TLS, if any (sanitised).
+    """
+    said = f"; the server said, unencrypted: {server_said}" if server_said else ""
     if isinstance(err, TimeoutError):
-        return Pop3TimeoutError(f"TLS handshake with {peer} took longer than {max_wait:g} s")
+        return Pop3TimeoutError(f"TLS handshake with {peer} took longer than {max_wait:g} s{said}")
     if isinstance(err, ssl.SSLCertVerificationError):
         return TlsError(
             f"certificate of {peer} not trusted: {_verify_text(err)}", certificate_error=True
         )
     if isinstance(err, ssl.SSLError):
-        return TlsError(f"TLS handshake with {peer} failed: {_ssl_text(err)}")
+        return TlsError(f"TLS handshake with {peer} failed: {_ssl_text(err)}{said}")
     if isinstance(err, OSError | EOFError):
         return TlsError(
-            f"TLS handshake with {peer} failed: connection closed ({_os_error_text(err)})"
+            f"TLS handshake with {peer} failed: connection closed ({_os_error_text(err)}){said}"
         )
     return None
 

@@ -41,9 +41,9 @@ class LineBuffer:
             self._start = 0
         self._data += data
 
-    def clear(self) -> int:
-        """Drop everything buffered (pre-TLS bytes after ``STLS``); returns how much."""
-        dropped = len(self)
+    def clear(self) -> bytes:
+        """Drop everything buffered (pre-TLS bytes after ``STLS``); returns what was dropped."""
+        dropped = bytes(self._data[self._start :])
         self._data.clear()
         self._start = 0
         return dropped
