@@ -10,7 +10,6 @@ import itertools
 import os
 import pwd
 import shutil
-import signal
 import subprocess
 import tempfile
 import time
@@ -21,6 +20,7 @@ from pathlib import Path
 from .binaries import require_binary
 from .certs import CertFiles, make_certificates
 from .ports import free_port, wait_for_port
+from .processes import stop_process_group
 
 _NOBODY = 65534
 _sequence = itertools.count(1)
@@ -258,14 +258,7 @@ service imap-urlauth-login {{
         """Stop the server (and every child process)."""
         if self._process is None:
             return
-        try:
-            os.killpg(self._process.pid, signal.SIGTERM)
-            self._process.wait(timeout=10)
-        except ProcessLookupError:
-            pass
-        except subprocess.TimeoutExpired:
-            os.killpg(self._process.pid, signal.SIGKILL)
-            self._process.wait()
+        stop_process_group(self._process)
         self._process = None
 
 
