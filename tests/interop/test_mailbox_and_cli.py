@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
@@ -9,9 +10,11 @@ import pytest
 
 from pop3_mail.mailbox import Mailbox
 from pop3_mail.state_store import JsonFileStore
-from tests.engine.cli_check_helpers import PASSWORD_VAR, check_args, run_main
+from tests.daemon.cli_check_helpers import PASSWORD_VAR, check_args, run_main
+from tests.daemon.helpers import DaemonProcess, write_config
 from tests.engine.mailbox.helpers import FakeClock
 from tests.support.pop3_servers.base import InteropServer, InteropUser
+from tests.support.ports import free_port
 
 from .helpers import message, settings_for
 
@@ -75,3 +78,39 @@ def test_check_lists_the_messages(
         "interop message 1",
     ]
     assert interop_user.password not in outcome.output
+
+
+async def test_the_daemon_reports_new_mail(
+    pop3_server: InteropServer, interop_user: InteropUser, tmp_path: Path
+) -> None:
+    interop_user.deliver(message(1))
+    account = {
+        "name": "interop",
+        "host": pop3_server.host,
+        "port": pop3_server.port,
+        "security": "plain",
+        "allow_insecure": True,
+        "username": interop_user.username,
+        "password": interop_user.password,
+        "scan_interval": 3600,
+    }
+    web_port = free_port()
+    config = write_config(tmp_path, [account], mqtt_port=None, web_port=web_port)
+    daemon = DaemonProcess(config, web_port, tmp_path / "daemon.log")
+    try:
+        await daemon.start()
+        first = await daemon.polled("interop")
+        assert first["messages"] == 1, daemon.output()
+        interop_user.deliver(message(2, subject="Neue Nachricht"))
+        before = interop_user.stored() if interop_user.stored else None
+        if pop3_server.features.login_delay:
+            await asyncio.sleep(pop3_server.features.login_delay)  # Courier: 10 s between logins
+        await daemon.check("interop")
+        status = await daemon.account("interop")
+        assert status["messages"] == 2, daemon.output()
+        assert status["last_error"] is None
+        assert status["newest"][0]["subject"] == "Neue Nachricht"
+        if interop_user.stored is not None:
+            assert interop_user.stored() == before
+    finally:
+        daemon.stop()

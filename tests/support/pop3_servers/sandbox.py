@@ -140,6 +140,7 @@ class Sandbox:
                 command,
                 stdin=subprocess.DEVNULL,
                 stdout=log,
+                cwd=self.workdir,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
