@@ -49,9 +49,12 @@ def test_valid_address_forms(text: str, expected: list[tuple[str, str]]) -> None
     "text",
     [
         "alice@example.org)<bob@example.org>",  # CVE-2023-27043
-        "a <b@example.com> <c@example.com>",
         "<b@example.com> trailing words",
-        "john smith@example.com",
+        "name first@example.com trailing",
+        "x y <a@example.com> z",
+        "<a@example.com> b@",
+        "<a@example.com b@example.com>",
+        "<a@example.com <b@example.com>>",
         "no-at-sign",
         "two@@example.com",
         "dot.@example.com",
@@ -68,9 +71,83 @@ def test_ambiguous_or_invalid_entries_are_dropped(text: str) -> None:
     assert problems == ("address_invalid",)
 
 
+# RFC 5322 Appendix A.5 and A.6 (white space, comments, obsolete syntax).
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            r"Pete(A wonderful \) chap) <pete(his account)@silly.test(his host)>",
+            [("Pete", "pete@silly.test")],
+        ),
+        (
+            "A Group(Some people)\r\n     :Chris Jones <c@(Chris's host.)public.example>,\r\n"
+            "         joe@example.org,\r\n  John <jdoe@one.test> (my dear friend); (the end)",
+            [
+                ("Chris Jones", "c@public.example"),
+                ("", "joe@example.org"),
+                ("John", "jdoe@one.test"),
+            ],
+        ),
+        ("(Empty list)(start)Hidden recipients  :(nobody(that I know))  ;", []),
+        (
+            "Mary Smith <@node.test:mary@example.net>, , jdoe@test  . example",
+            [("Mary Smith", "mary@example.net"), ("", "jdoe@test.example")],
+        ),
+        (
+            "Joe Q. Public <john.q.public@example.com>",
+            [("Joe Q. Public", "john.q.public@example.com")],
+        ),
+        ("John Doe <jdoe@machine(comment).  example>", [("John Doe", "jdoe@machine.example")]),
+        ("Mary Smith\r\n  \r\n          <mary@example.net>", [("Mary Smith", "mary@example.net")]),
+        ("<@hop1, @hop2 : routed @ example.com>", [("", "routed@example.com")]),
+        ("< john . doe @ example . com >", [("", "john.doe@example.com")]),
+    ],
+)
+def test_comments_whitespace_and_obsolete_syntax(
+    text: str, expected: list[tuple[str, str]]
+) -> None:
+    mailboxes, problems = parse(text)
+    assert [(m.name, m.address) for m in mailboxes] == expected
+    assert problems == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Big Bug bb@bug.com", [("Big Bug", "bb@bug.com")]),
+        ("john smith@example.com", [("john", "smith@example.com")]),
+        ('"Big Bug" bb@bug.com', [("Big Bug", "bb@bug.com")]),
+        ("a@example.com b@example.com", [("", "a@example.com"), ("", "b@example.com")]),
+        (
+            "Ann a@example.com Bob b@example.com",
+            [("Ann", "a@example.com"), ("Bob", "b@example.com")],
+        ),
+        ("A <a@example.com> B <b@example.com>", [("A", "a@example.com"), ("B", "b@example.com")]),
+        ("a <b@example.com> <c@example.com>", [("a", "b@example.com"), ("", "c@example.com")]),
+        ("<a@example.com> b@example.com", [("", "a@example.com"), ("", "b@example.com")]),
+    ],
+)
+def test_clear_intent_is_repaired_and_said(text: str, expected: list[tuple[str, str]]) -> None:
+    mailboxes, problems = parse(text)
+    assert [(m.name, m.address) for m in mailboxes] == expected
+    assert problems == ("address_repaired",)
+
+
+def test_raw_bytes_of_an_encoded_word_never_make_an_address() -> None:
+    # decode_header_bytes keeps them as surrogates; an address must not carry one.
+    mailboxes, problems = parse("=?utf-8?q?\udcf6?=@example.com, ok@example.com")
+    assert [m.address for m in mailboxes] == ["ok@example.com"]
+    assert problems == ("address_invalid",)
+
+
 @pytest.mark.parametrize(
     "text",
-    ["<unterminated@example.com", '"unterminated <q@example.com>', "(unterminated <c@x.com>"],
+    [
+        "<unterminated@example.com",
+        '"unterminated <q@example.com>',
+        "(unterminated <c@x.com>",
+        "<a@(unterminated comment>",
+    ],
 )
 def test_an_unterminated_construct_swallows_the_rest_of_the_header(text: str) -> None:
     mailboxes, problems = parse(text + ", ok@example.com")

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 
 from pop3_mail.mail import Attachment, summary_id
+from pop3_mail.mail.charsets import UTF7_LABELS, all_labels
 from tests.engine.mail.checks import CORPUS, corpus, summarize_bytes, summarize_corpus
 
 
@@ -156,18 +159,19 @@ def test_address_syntax_groups_quotes_routes_and_literals() -> None:
         "legacy@example.com",
         "routed@example.com",
     )
-    # "john smith@example.com" is dropped rather than guessed at.
-    assert summary.cc == ("joerg@example.de", "c@[192.0.2.1]")
-    assert summary.problems == ("address_invalid",)
+    # "john smith@example.com" is read as mail clients read it: the name "john", then the address.
+    assert summary.cc == ("joerg@example.de", "c@[192.0.2.1]", "smith@example.com")
+    assert summary.problems == ("address_repaired",)
 
 
 def test_cve_2023_27043_addresses_are_dropped_or_taken_from_the_angle_brackets() -> None:
     summary = summarize_corpus("cve-2023-27043.eml")
     # Non-strict parseaddr makes bob@example.org of this; it is no valid mailbox.
     assert (summary.from_name, summary.from_address) == ("", "")
-    # A display name that looks like an address is only a name; two <...> are ambiguous.
-    assert summary.to == ("bob@example.org",)
-    assert summary.problems == ("address_invalid",)
+    # A display name that looks like an address is only a name; two <...> without a comma are
+    # two addresses, the first one named (repaired, and said so).
+    assert summary.to == ("bob@example.org", "b@example.org", "c@example.org")
+    assert summary.problems == ("address_invalid", "address_repaired")
 
 
 def test_html_only_mail_becomes_readable_text() -> None:
@@ -270,3 +274,124 @@ def test_the_same_cut_in_a_complete_message_is_damage() -> None:
     summary = summarize_corpus("top-truncated.eml", complete=True)
     assert summary.snippet == "Hello, Zürich Zürich Zürich Zürich Zürich Zürich Z\ufffd"
     assert summary.problems == ("body_truncated", "charset_fallback")
+
+
+def test_raw_8bit_inside_encoded_words_is_decoded_once_in_their_charset() -> None:
+    # Old Eudora put Latin-1 bytes straight into Q words: they were read as windows-1252, then
+    # again as the word's iso-8859-1 ("FrÃ¶sche").
+    summary = summarize_corpus("ew-raw-8bit-inside.eml")
+    assert summary.subject == "Die Frösche quaken"
+    assert (summary.from_name, summary.from_address) == ("Jörg Fröhlich", "joerg@example.de")
+    assert summary.problems == ("encoding_broken",)
+
+
+def test_raw_utf8_around_encoded_words() -> None:
+    summary = summarize_corpus("ew-raw-8bit-around.eml")
+    assert summary.subject == "Grüße und Frösche aus Köln"
+    assert summary.from_name == "Jörg Müller"
+    assert [a.filename for a in summary.attachments] == ["Bericht Köln März.pdf"]
+    assert summary.problems == ()
+
+
+def test_raw_latin1_around_encoded_words() -> None:
+    summary = summarize_corpus("ew-raw-latin1-around.eml")
+    assert summary.subject == "Grüße € 100"
+    assert summary.from_name == "Jörg"
+    assert summary.problems == ("charset_fallback",)
+
+
+def test_utf7_is_decoded_in_headers_but_not_in_bodies() -> None:
+    summary = summarize_corpus("ew-utf-7.eml")
+    assert summary.subject == "Frösche 😀äpfel"
+    assert summary.from_name == "Jörg"
+    assert [a.filename for a in summary.attachments] == ["Frösche.txt"]
+    # A body labelled utf-7 is left alone (the WHATWG table, as browsers and Thunderbird).
+    assert summary.snippet == "Fr+APY-sche"
+    assert summary.problems == ("charset_unknown",)
+
+
+def test_rfc5322_comments_and_folding_example() -> None:
+    summary = summarize_corpus("rfc5322-comments.eml")  # RFC 5322 Appendix A.5
+    assert (summary.from_name, summary.from_address) == ("Pete", "pete@silly.test")
+    assert summary.to == ("c@public.example", "joe@example.org", "jdoe@one.test")
+    assert summary.cc == ()
+    assert summary.date == "1969-02-13T23:32:00-03:30"
+    assert summary.message_id == "<testabcd.1234@silly.test>"
+    assert summary.problems == ()
+
+
+def test_rfc5322_obsolete_syntax() -> None:
+    summary = summarize_corpus("rfc5322-obsolete.eml")  # RFC 5322 Appendix A.6
+    assert summary.subject == "Saying Hello"
+    assert (summary.from_name, summary.from_address) == ("John Doe", "jdoe@machine.example")
+    assert summary.to == (
+        "mary@example.net",
+        "jdoe@test.example",
+        "john.q.public@example.com",
+        "routed@example.net",
+    )
+    assert summary.date == "1997-11-21T09:55:06-05:00"
+    assert summary.message_id == "<1234@local.machine.example>"
+    assert summary.problems == ()
+
+
+def test_rfc6532_utf8_headers_and_addresses() -> None:
+    summary = summarize_corpus("rfc6532-utf8.eml")
+    assert summary.subject == "🎉 Grüße, 日本語 und ελληνικά"
+    assert (summary.from_name, summary.from_address) == ("Jörg Müller", "jörg@müller.example")
+    assert summary.to == ("用户@例子.广告", "δοκιμή@παράδειγμα.δοκιμή")
+    assert summary.cc == ("u@example.com",)
+    assert summary.message_id == "<ünique@example.com>"
+    assert [a.filename for a in summary.attachments] == ["Über uns 📷.png"]
+    assert summary.problems == ()
+
+
+def test_lenient_addresses_where_the_intent_is_clear() -> None:
+    summary = summarize_corpus("address-lenient.eml")
+    assert (summary.from_name, summary.from_address) == ("Big Bug", "bb@bug.com")
+    assert summary.to == ("a@example.com", "b@example.com", "ann@example.com", "bob@example.com")
+    assert summary.cc == ("kept@example.com",)  # words after <...> are not clear: dropped
+    assert summary.problems == ("address_repaired", "address_invalid")
+
+
+# Text each WHATWG encoding can carry, tried in order; the first one it encodes is the sample.
+_SAMPLES = (
+    "Grüße",
+    "Привет",
+    "Γειά",
+    "שלום",
+    "مرحبا",
+    "สวัสดี",
+    "日本語",
+    "中文",
+    "한국어",
+    "Sveikas",
+)
+
+
+def _label_cases() -> list[tuple[str, bytes, str]]:
+    cases = []
+    for label, encoding in sorted(all_labels().items()):
+        if encoding.codec is None:
+            continue  # replacement and x-user-defined: tested in test_charsets
+        for sample in _SAMPLES:
+            try:
+                data = sample.encode(encoding.codec)
+            except UnicodeEncodeError:
+                continue
+            cases.append((label, data, sample))
+            break
+    cases += [(label, "Frösche".encode("utf-7"), "Frösche") for label in UTF7_LABELS]
+    return cases
+
+
+@pytest.mark.parametrize(("label", "data", "text"), _label_cases())
+def test_every_charset_label_in_an_encoded_word(label: str, data: bytes, text: str) -> None:
+    for word in (
+        f"=?{label.upper()}?B?{base64.b64encode(data).decode()}?=",
+        f"=?{label}?Q?{''.join(f'={byte:02X}' for byte in data)}?=",
+    ):
+        raw = f"Subject: {word}\r\nFrom: x@example.com\r\n\r\nbody\r\n".encode()
+        summary = summarize_bytes(raw)
+        assert summary.subject == text, (label, word)
+        assert summary.problems == ()

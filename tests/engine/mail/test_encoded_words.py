@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pop3_mail.mail.encoded_words import decode_base64, decode_encoded_words
+from pop3_mail.mail.encoded_words import decode_base64, decode_encoded_words, decode_header_bytes
 from pop3_mail.mail.problems import Problems
 
 
@@ -66,3 +66,43 @@ def test_a_cut_base64_group_is_no_damage_when_the_data_was_truncated() -> None:
     problems = Problems()
     assert decode_base64(b"YWJjZGVmZ2", problems, truncated=True) == b"abcdef"
     assert problems.as_tuple() == ()
+
+
+@pytest.mark.parametrize(
+    ("raw", "decoded", "problems"),
+    [
+        # Eudora: Latin-1 bytes straight inside a Q word belong to the word's charset.
+        (b"=?iso-8859-1?Q?Fr\xf6sche?=", "Frösche", ("encoding_broken",)),
+        (b"=?utf-8?B?R3I=?= \xc3\xbc =?koi8-r?q?\xf0\xd2?=", "Gr ü Пр", ("encoding_broken",)),
+        (b"Gr\xc3\xbc\xc3\x9fe =?iso-8859-1?q?=F6?=", "Grüße ö", ()),
+        (b"Gr\xfc\xdfe =?utf-8?q?=C3=B6?=", "Grüße ö", ("charset_fallback",)),
+        (b"=?iso-8859-1?q?\xf6", "=?iso-8859-1?q?ö", ("charset_fallback",)),  # no word: text
+    ],
+)
+def test_raw_8bit_bytes_in_and_around_encoded_words(
+    raw: bytes, decoded: str, problems: tuple[str, ...]
+) -> None:
+    found = Problems()
+    assert decode_encoded_words(decode_header_bytes(raw, found), found) == decoded
+    assert found.as_tuple() == problems
+
+
+@pytest.mark.parametrize(
+    ("word", "decoded"),
+    [
+        ("=?utf-7?Q?Fr+APY-sche?=", "Frösche"),
+        ("=?UTF-7?B?RnIrQVBZLXNjaGU=?=", "Frösche"),
+        ("=?unicode-1-1-utf-7?Q?+ZeVnLIqe-?=", "日本語"),
+        ("=?x-unicode-2-0-utf-7?Q?a+-b?=", "a+b"),
+    ],
+)
+def test_utf7_encoded_words(word: str, decoded: str) -> None:
+    found = Problems()
+    assert decode_encoded_words(word, found) == decoded
+    assert found.as_tuple() == ()
+
+
+def test_broken_utf7_is_replaced_and_flagged() -> None:
+    found = Problems()
+    assert decode_encoded_words("=?utf-7?Q?+AP?=", found) == "\ufffd"
+    assert found.as_tuple() == ("charset_fallback",)

@@ -172,3 +172,34 @@ def test_bare_lf_counts_as_crlf_when_comparing_with_the_list_size() -> None:
     raw = b"Subject: lf\n\nline one\nline two\n"
     crlf_size = len(raw.replace(b"\n", b"\r\n"))
     assert summarize_bytes(raw, complete=False, size=crlf_size).problems == ()
+
+
+def test_fifty_thousand_angle_addresses_without_commas_are_capped() -> None:
+    recipients = b" ".join(b"U%d <u%d@example.com>" % (n, n) for n in range(50_000))
+    summary = summarize_bytes(HEADERS + b"To: " + recipients + b"\r\n\r\nhi")
+    assert summary.to == tuple(f"u{n}@example.com" for n in range(MAX_RECIPIENTS))
+    assert summary.problems == ("header_truncated", "address_repaired", "address_list_truncated")
+
+
+def test_a_long_unquoted_name_before_a_bare_address() -> None:
+    name = b" ".join(b"word%d" % n for n in range(5_000))  # within the 64 KiB value cap
+    summary = summarize_bytes(b"From: " + name + b" sender@example.org\r\n\r\nhi")
+    assert summary.from_address == "sender@example.org"
+    assert summary.from_name.startswith("word0 word1 ")
+    assert summary.problems == ("field_truncated", "address_repaired")
+
+
+def test_thousands_of_comments_inside_an_angle_address() -> None:
+    comment = b"(" * 5_000 + b"x" + b")" * 5_000
+    summary = summarize_bytes(
+        b"From: Name <" + comment + b"sender" + comment + b"@" + comment + b"example.org>\r\n\r\n"
+    )
+    assert (summary.from_name, summary.from_address) == ("Name", "sender@example.org")
+    assert summary.problems == ()
+
+
+def test_many_encoded_words_with_raw_8bit_bytes() -> None:
+    words = b" ".join(b"=?iso-8859-1?q?Fr\xf6sche?=" for _ in range(20_000))
+    summary = summarize_bytes(HEADERS.replace(b"hostile", words) + b"\r\nbody")
+    assert summary.subject == ("Frösche" * 20_000)[: len(summary.subject)]
+    assert summary.problems == ("header_truncated", "encoding_broken", "field_truncated")

@@ -144,6 +144,7 @@ def test_structured_but_mangled_messages(raw: bytes, complete: bool) -> None:
 TOKENS = [
     *(b"\r\n", b"\n", b" ", b"\t", b"\x00", b"\xff", b"=", b"%", b"'", b'"', b",", b":", b";"),
     *(b"<", b">", b"(", b")", b"<!--", b"=?", b"?=", b"=?utf-8?q?", b"=C3", b"w6Q", b"a@b.c"),
+    *(b"=?iso-8859-1?q?", b"=?utf-7?b?", b"+APY-", b"\xc3\xb6", b"\\", b"@", b".", b"[x]"),
     *(b"Subject: ", b"From: ", b"To: ", b"Date: ", b"1 Jan 2000 ", b"+0100", b"--b", b"--b--"),
     b"Content-Type: multipart/mixed; boundary=b",
     b"Content-Type: text/html",
@@ -224,3 +225,39 @@ def test_what_the_stdlib_writes_comes_back(
 
 def _quote(name: str) -> str:
     return name.replace("\\", "\\\\").replace('"', '\\"')
+
+
+# Raw bytes inside and around encoded words, in every header that is decoded: they take the
+# surrogateescape path of decode_header_bytes and must never leak into a field.
+WORD = st.builds(
+    lambda charset, kind, payload: b"=?" + charset + b"?" + kind + b"?" + payload + b"?=",
+    st.sampled_from([b"utf-8", b"iso-8859-1", b"utf-7", b"shift_jis", b"x-unknown", b"\xf6"]),
+    st.sampled_from([b"q", b"B"]),
+    st.binary(max_size=30).map(lambda data: data.replace(b"?", b"").replace(b"\n", b"")),
+)
+HEADER_TEXT = st.lists(
+    st.one_of(WORD, st.binary(max_size=10).map(lambda data: data.replace(b"\n", b" "))),
+    max_size=8,
+).map(b" ".join)
+
+
+@SETTINGS
+@given(subject=HEADER_TEXT, sender=HEADER_TEXT, recipient=HEADER_TEXT, filename=HEADER_TEXT)
+def test_raw_bytes_in_and_around_encoded_words(
+    subject: bytes, sender: bytes, recipient: bytes, filename: bytes
+) -> None:
+    raw = (
+        b"Subject: "
+        + subject
+        + b"\r\nFrom: "
+        + sender
+        + b" <a@example.com>\r\nTo: "
+        + recipient
+        + b"\r\nMessage-ID: <"
+        + recipient
+        + b'>\r\nContent-Disposition: attachment; filename="'
+        + filename.replace(b'"', b"")
+        + b'"\r\n\r\nbody'
+    )
+    summary = summarize_bytes(raw)  # checks that no surrogate or control character survives
+    assert "internal_error" not in summary.problems

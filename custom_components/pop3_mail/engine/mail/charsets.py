@@ -14,7 +14,8 @@ Each WHATWG encoding is mapped to the Python codec that decodes the same bytes (
 ``iso2022_jp_ext`` (adds half-width katakana), ``iso-8859-8-i`` → ``iso8859_8``.
 
 Labels outside the table (``x-unknown``, ``unknown-8bit``, ``dos-862``, ``utf-7``, empty) have no
-codec: the text is read as UTF-8 with replacement characters. The standard's ``replacement``
+codec: the text is read as UTF-8 with replacement characters. Headers are the one exception:
+UTF-7 is decoded there (:func:`decode_header_declared`). The standard's ``replacement``
 encoding (``iso-2022-kr``, ``hz-gb-2312``, ...) decodes any non-empty input to one U+FFFD, as in
 browsers. ``x-user-defined`` maps bytes 0x80-0xFF to U+F780-U+F7FF.
 """
@@ -207,6 +208,29 @@ def decode_declared(data: bytes, label: str, problems: Problems, *, final: bool 
     if replaced and encoding is not REPLACEMENT:
         problems.add(Problem.CHARSET_FALLBACK)
     return text
+
+
+# UTF-7 (RFC 2152) and its aliases (IANA, Microsoft).
+UTF7_LABELS = frozenset(
+    {"utf-7", "utf7", "csutf7", "unicode-1-1-utf-7", "csunicode11utf7", "x-unicode-2-0-utf-7"}
+)
+
+
+def decode_header_declared(data: bytes, label: str, problems: Problems) -> str:
+    """:func:`decode_declared` for header text (encoded words, RFC 2231 parameters).
+
+    The WHATWG table drops UTF-7 on purpose (a web page in UTF-7 can smuggle script past
+    filters), but in a mail header it is only text, and mail clients decode it. Python's codec
+    is linear and, with ``errors="replace"``, never raises; lone surrogates it may produce are
+    removed with the other unsafe characters when the field is cleaned.
+    """
+    if label.strip(_ASCII_WHITESPACE).lower() not in UTF7_LABELS:
+        return decode_declared(data, label, problems)
+    try:
+        return data.decode("utf-7")
+    except UnicodeDecodeError:
+        problems.add(Problem.CHARSET_FALLBACK)
+        return data.decode("utf-7", "replace")
 
 
 def decode_undeclared(data: bytes, problems: Problems, *, final: bool = True) -> str:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 from urllib.parse import unquote_to_bytes
 
-from .charsets import decode_declared, decode_undeclared
+from .charsets import decode_header_declared, decode_undeclared
 from .encoded_words import decode_encoded_words
 from .problems import Problems
 
@@ -114,4 +114,4 @@ def _decode_extended(sections: list[tuple[bool, str]], problems: Problems) -> st
         data += unquote_to_bytes(encoded)
     if charset is None:
         return decode_undeclared(bytes(data), problems)
-    return decode_declared(bytes(data), charset, problems)
+    return decode_header_declared(bytes(data), charset, problems)

@@ -35,6 +35,10 @@ class Problem(StrEnum):
     """A text field (subject, name, filename, ...) was cut to its length bound."""
     ADDRESS_INVALID = "address_invalid"
     """An entry of From/To/Cc could not be parsed strictly and was dropped."""
+    ADDRESS_REPAIRED = "address_repaired"
+    """An entry of From/To/Cc broke the syntax in a way whose intent is clear, and was read as
+    mail clients read it: an address after an unquoted name (``Big Bug bb@bug.com``), or two
+    addresses without a comma between them."""
     ADDRESS_LIST_TRUNCATED = "address_list_truncated"
     """To or Cc held more addresses than the cap; the rest were ignored."""
     BAD_DATE = "bad_date"

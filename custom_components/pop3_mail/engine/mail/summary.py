@@ -13,7 +13,8 @@ work is bounded and linear in the input, and every field is decoded, sanitised a
 * From: the first valid mailbox of the first From header. To/Cc: every To (Cc) header, at most
   :data:`MAX_RECIPIENTS` addresses each, strictly parsed (:mod:`.addresses`).
 * Date: ISO 8601 with offset; a zone-less Date is read as UTC and flagged (:mod:`.dates`).
-* Message-ID: the first ``<...>`` of the first Message-ID header (or its single word).
+* Message-ID: the first ``<...>`` of the first Message-ID header (or its single word); comments
+  and spaces inside it (obsolete syntax) are removed.
 * Snippet: the first ``snippet_length`` characters of the text body (plain preferred, else HTML
   converted to text), on one line: all whitespace, newlines included, collapses to one space.
 * Attachments: see :mod:`.mime`; sizes only when ``complete``.
@@ -28,7 +29,7 @@ import logging
 import re
 from dataclasses import replace
 
-from .addresses import parse_address_list
+from .addresses import first_angle_content, parse_address_list
 from .body_text import body_text
 from .dates import parse_date
 from .encoded_words import decode_encoded_words, decode_header_bytes
@@ -170,6 +171,9 @@ def _message_id(headers: HeaderBlock, problems: Problems) -> str | None:
     match = _MESSAGE_ID.search(text)
     if match is not None and len(match.group()) <= MAX_MESSAGE_ID:
         return match.group()
+    content = first_angle_content(text) if match is None else None
+    if content is not None and len(content) + 2 <= MAX_MESSAGE_ID:
+        return f"<{content}>"  # obsolete syntax: comments and spaces inside
     if text and " " not in text and len(text) <= MAX_MESSAGE_ID:
         return text
     if text:
