@@ -25,7 +25,7 @@ from .base import (
 from .packages import require_unpacked
 from .sandbox import PASSWORD, Sandbox, SystemUser
 
-POOL = 40
+POOL = 16
 _LOGIN = "/usr/lib/courier/courier/courierpop3login"
 _POP3D = "/usr/lib/courier/courier/courierpop3d"
 

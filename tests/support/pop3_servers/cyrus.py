@@ -22,7 +22,7 @@ from .base import Features, InteropUser, SandboxedServer, UserPool
 from .packages import require_unpacked
 from .sandbox import MAIL_GID, MAIL_UID, PASSWORD, Sandbox
 
-POOL = 40
+POOL = 16
 _LMTP_CLIENT = """
 import smtplib, sys
 with smtplib.LMTP(sys.argv[1]) as lmtp:
@@ -93,7 +93,7 @@ class CyrusServer(SandboxedServer):
             "sasl_pwcheck_method: auxprop\nsasl_auxprop_plugin: sasldb\n"
             f"sasl_sasldb_path: {data}/sasldb2\n"
             "sasl_mech_list: PLAIN LOGIN\nallowplaintext: yes\nallowapop: yes\n"
-            "autocreate_quota: 0\nautocreate_post: 1\npopminpoll: 0\n"
+            "autocreate_quota: 0\nautocreate_post: 1\npopminpoll: 0\nfailedloginpause: 0\n"
             f"lmtpsocket: {self.lmtp_socket}\n"
             f"idlesocket: {data}/socket/idle\nnotifysocket: {data}/socket/notify\n"
             "syslog_prefix: pop3mail-cyrus\n"

@@ -16,6 +16,8 @@ def main() -> None:
     """Accept forever; each connection gets a forked ``PROGRAM`` with the socket on fd 0 and 1."""
     port, argv = int(sys.argv[1]), sys.argv[2:]
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # no zombies
+    # As the first process of its PID namespace it would ignore SIGTERM without a handler.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as listener:
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         listener.bind(("127.0.0.1", port))

@@ -16,7 +16,7 @@ from .base import Features, InteropUser, SandboxedServer, UserPool, mbox_user
 from .packages import require_installed
 from .sandbox import PASSWORD, Sandbox, SystemUser
 
-POOL = 40
+POOL = 16
 POP3D = "/usr/sbin/pop3d"
 
 FEATURES = Features(

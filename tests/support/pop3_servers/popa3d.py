@@ -14,7 +14,7 @@ from .base import Features, InteropUser, SandboxedServer, UserPool, mbox_user
 from .packages import require_unpacked
 from .sandbox import PASSWORD, Sandbox, SystemUser, inetd_command
 
-POOL = 40
+POOL = 16
 
 FEATURES = Features(
     stls=False,

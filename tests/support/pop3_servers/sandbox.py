@@ -11,16 +11,17 @@ namespace makes sure every process a daemon forks dies with it.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..ports import wait_for_port
-from ..processes import stop_process_group
 
 PASSWORD = "interop Pw 1"
 """Every test user's password (the test users exist only inside the namespaces)."""
@@ -158,10 +159,17 @@ class Sandbox:
         shutil.rmtree(self.workdir, ignore_errors=True)
 
     def stop(self) -> None:
-        """Stop everything started inside (the PID namespace dies with its first process)."""
+        """Stop everything started inside (the PID namespace dies with its first process).
+
+        SIGKILL at once: unshare ignores SIGTERM while it waits, and a daemon that is the first
+        process of its namespace (couriertcpd) ignores it too. Nothing of a test server's state
+        needs to survive it.
+        """
         if self._process is None:
             return
-        stop_process_group(self._process)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self._process.pid, signal.SIGKILL)
+        self._process.wait(timeout=10)
         self._process = None
 
 
