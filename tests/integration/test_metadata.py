@@ -127,7 +127,9 @@ def test_manifest_schema() -> None:
 
 def test_requirements_cannot_conflict_with_home_assistant() -> None:
     requirements = [Requirement(line) for line in MANIFEST["requirements"]]
-    assert {requirement.name for requirement in requirements} == {"apprise"}
+    # dnspython: discovery's resolver; Home Assistant core does not declare it (only its DHCP
+    # integration pulls it in), so the manifest must.
+    assert {requirement.name for requirement in requirements} == {"apprise", "dnspython"}
     for requirement in requirements:
         # Lower bounds only: pip can always pick a release that fits core's pins.
         assert requirement.specifier, requirement

@@ -23,6 +23,8 @@ from .ports import free_port, wait_for_port
 from .processes import stop_process_group
 
 _NOBODY = 65534
+GUESSABLE_NAME = "pop.dovecot.test"
+"""A name the server's certificate also holds: discovery tests point their DNS at it."""
 _sequence = itertools.count(1)
 
 
@@ -266,7 +268,9 @@ def start_dovecot(*, lock_session: bool = False) -> DovecotServer:
     """Create certificates and a work directory, then start Dovecot."""
     # Outside pytest's 0700 temp tree: Dovecot's unprivileged processes must reach the files.
     workdir = Path(tempfile.mkdtemp(prefix="pop3mail-dovecot-"))
-    certs = make_certificates(workdir / "tls", prefix="dovecot", names=["127.0.0.1", "localhost"])
+    certs = make_certificates(
+        workdir / "tls", prefix="dovecot", names=["127.0.0.1", "localhost", GUESSABLE_NAME]
+    )
     server = DovecotServer(
         workdir=workdir,
         certs=certs,

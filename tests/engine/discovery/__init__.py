@@ -1,0 +1,1 @@
+"""Tests of discovery from an email address: real local DNS, HTTPS and Dovecot servers."""
