@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from pop3_mail.discovery import Discovery
 from pop3_mail.mail import summarize
 from pop3_mail.mail.model import MailSummary
 from pop3_mail.pop3 import Capabilities, open_session
@@ -22,10 +23,14 @@ class CheckReport:
     message_count: int
     total_size: int
     messages: tuple[MailSummary, ...]
+    discovery: Discovery | None = None
+    """How the server was found, when ``--email`` asked for it."""
 
     def as_dict(self) -> dict[str, Any]:
         """JSON form (no secrets)."""
+        found = {"discovery": self.discovery.as_record()} if self.discovery else {}
         return {
+            **found,
             "host": self.settings.host,
             "port": self.settings.effective_port,
             "security": self.settings.security.value,

@@ -19,14 +19,17 @@ import os
 import re
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from pop3_mail import __version__
+from pop3_mail.discovery import FoundServer, parse_address
 from pop3_mail.errors import ConfigError, Failure, classify
 from pop3_mail.settings import AuthMethod, Security, ServerSettings
 
 from .check import CheckReport, check_mailbox
+from .check_email import EmailCheckError, add_email_arguments, discover_for_check
 from .commands import add_daemon_commands
 
 EXIT_OK = 0
@@ -61,29 +64,39 @@ def _read_secret(env: str | None, file: str | None, what: str) -> str | None:
     return None
 
 
-def _settings_from_args(args: argparse.Namespace) -> ServerSettings:
+def _settings_from_args(
+    args: argparse.Namespace, found: FoundServer | None = None
+) -> ServerSettings:
     password = _read_secret(args.password_env, args.password_file, "password")
     token = _read_secret(args.oauth_token_env, args.oauth_token_file, "OAuth token")
     if password is None and token is None:
         raise UsageError("give the password with --password-env or --password-file")
-    security = Security(args.security)
+    security = Security(args.security or Security.SSL.value)
     if not (math.isfinite(args.timeout) and args.timeout > 0):
         raise UsageError("--timeout must be a positive number of seconds")
+    login: dict[str, Any] = {
+        "password": password or "",
+        "oauth_token": token,
+        "cafile": args.cafile,
+        "auth_method": AuthMethod(args.auth),
+        "command_timeout": args.timeout,
+        "connect_timeout": args.timeout,
+        "session_timeout": max(args.timeout * 4, 60.0),
+    }
+    username = args.username or args.email
+    if found is None and username is None:
+        raise UsageError("give --username (or --email)")
     try:
+        if found is not None:
+            return found.settings(parse_address(args.email), username=args.username, **login)
         return ServerSettings(
             host=args.host,
             port=args.port,
             security=security,
             verify_tls=not args.no_verify,
-            cafile=args.cafile,
             allow_insecure=args.allow_insecure,
-            username=args.username,
-            password=password or "",
-            oauth_token=token,
-            auth_method=AuthMethod(args.auth),
-            command_timeout=args.timeout,
-            connect_timeout=args.timeout,
-            session_timeout=max(args.timeout * 4, 60.0),
+            username=username,
+            **login,
         )
     except ConfigError as err:
         raise UsageError(str(err)) from err
@@ -110,8 +123,18 @@ def _stdout_is_utf8() -> bool:
 
 
 def _check(args: argparse.Namespace) -> int:
-    settings = _settings_from_args(args)
+    discovery = None
+    if args.host is None:
+        if args.email is None:
+            raise UsageError("give --host (and --username), or --email to find the server")
+        try:
+            discovery = asyncio.run(discover_for_check(args))
+        except EmailCheckError as err:
+            return _fail(EXIT_USAGE if err.usage else EXIT_CONNECTION, str(err))
+    settings = _settings_from_args(args, discovery.server if discovery else None)
     report = asyncio.run(check_mailbox(settings, args.list))
+    if discovery is not None:
+        report = replace(report, discovery=discovery)
     # Subjects hold any character; a stdout that cannot encode them (a latin-1 locale, a
     # redirect on Windows) must still get the report: JSON escapes, text is backslash-escaped.
     if args.json:
@@ -130,9 +153,9 @@ def _add_check(subparsers: argparse._SubParsersAction[Any]) -> None:
         description="Log in, print the server's capabilities, message count, total size and the "
         "newest messages. Uses TOP only: nothing is marked read or deleted.",
     )
-    parser.add_argument("--host", required=True)
+    parser.add_argument("--host", help="the POP3 server (else found from --email)")
     parser.add_argument("--port", type=int, help="default: 995 for ssl, 110 otherwise")
-    parser.add_argument("--security", choices=[s.value for s in Security], default="ssl")
+    parser.add_argument("--security", choices=[s.value for s in Security], help="default: ssl")
     parser.add_argument(
         "--allow-insecure",
         action="store_true",
@@ -141,7 +164,7 @@ def _add_check(subparsers: argparse._SubParsersAction[Any]) -> None:
     verify = parser.add_mutually_exclusive_group()
     verify.add_argument("--cafile", help="trust this CA certificate (PEM) instead of the system's")
     verify.add_argument("--no-verify", action="store_true", help="do not verify the certificate")
-    parser.add_argument("--username", required=True)
+    parser.add_argument("--username", help="default: --email, or the found provider's form")
     secret = parser.add_mutually_exclusive_group(required=True)
     secret.add_argument("--password-env", metavar="VAR", help="read the password from $VAR")
     secret.add_argument("--password-file", metavar="FILE", help="read the password from FILE")
@@ -151,6 +174,7 @@ def _add_check(subparsers: argparse._SubParsersAction[Any]) -> None:
     parser.add_argument("--list", type=int, default=5, metavar="N", help="newest N messages")
     parser.add_argument("--json", action="store_true", help="one JSON object on stdout")
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds per network wait")
+    add_email_arguments(parser)
     parser.set_defaults(command=_check)
 
 

@@ -7,11 +7,15 @@ Exit codes follow ``pop3_mail.cli``: 0 ok (also after SIGTERM/SIGINT), 1 interna
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from .config.loader import ConfigFileError, DaemonConfig, load_config
+from .found_text import describe_found, describe_unfound, describe_warnings
+from .servers import DiscoveryCache, Resolution, problems, resolve_servers
 
 EXIT_OK = 0
 EXIT_CONFIG = 2  # the CLI's usage/configuration exit code
@@ -29,9 +33,11 @@ def add_daemon_commands(subparsers: argparse._SubParsersAction[Any]) -> None:
     run.set_defaults(command=_run)
     validate = subparsers.add_parser(
         "validate",
-        help="check a daemon configuration file without connecting anywhere",
+        help="check a daemon configuration file (connects to nothing but DNS and autoconfig)",
         description="Check the configuration file, including secrets from environment "
-        "variables and files, and every rule. Exit code 2 and one line per problem when it "
+        "variables and files, and every rule, and say which server each account given by "
+        "email would use and how it was found (the cache in the state directory, else a "
+        "bounded discovery; nothing is written). Exit code 2 and one line per problem when it "
         "is not usable.",
     )
     validate.add_argument("--config", required=True, type=Path, metavar="FILE", help="YAML file")
@@ -51,8 +57,36 @@ def _validate(args: argparse.Namespace) -> int:
     config = _load(args.config)
     if config is None:
         return EXIT_CONFIG
+    cache = DiscoveryCache(config.state_dir)
+    resolved, resolutions = asyncio.run(resolve_servers(config, cache=cache, write_cache=False))
     print(describe(config))
-    return EXIT_OK
+    for line in describe_servers(resolutions):
+        print(line)
+    unusable = problems(resolved, resolutions)
+    for problem in unusable:
+        print(f"pop3-mail: error: {problem}", file=sys.stderr)
+    return EXIT_CONFIG if unusable else EXIT_OK
+
+
+def describe_servers(resolutions: Sequence[Resolution]) -> list[str]:
+    """What each account given by email would use, and how it was found."""
+    lines = []
+    for resolution in resolutions:
+        account = resolution.account
+        assert account.email is not None
+        lines.append(f"accounts[{resolution.index}] ({account.name}, {account.email}):")
+        details: list[str] = []
+        if resolution.found is not None:
+            username = account.login.username if account.login else None
+            details += describe_found(
+                resolution.found, account.email, username, cached=resolution.from_cache
+            )
+        if resolution.discovery is not None:
+            if resolution.found is None:
+                details += describe_unfound(resolution.discovery)
+            details += describe_warnings(resolution.discovery)
+        lines += [f"  {line}" for line in details]
+    return lines
 
 
 def describe(config: DaemonConfig) -> str:

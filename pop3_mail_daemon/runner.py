@@ -39,6 +39,7 @@ from .mqtt.client import AsyncMqttClient
 from .mqtt.registry import PublishedTopics
 from .mqtt.states import MqttStates
 from .mqtt.topics import availability_topic
+from .servers import DiscoveryCache, ServerRecheck, problems, resolve_servers
 from .web.app import CheckOutcome, create_app, start_site
 from .worker import AccountWorker
 
@@ -69,10 +70,46 @@ async def _serve(config: DaemonConfig) -> int:
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, _on_signal, stop, signum)
     try:
-        return await Daemon(config).run(stop)
+        found = await find_servers(config)
+        if found is None:
+            return EXIT_CONFIG
+        config, rechecks = found
+        return await Daemon(config, rechecks=rechecks).run(stop)
     finally:
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(signum)
+
+
+async def find_servers(
+    config: DaemonConfig,
+) -> tuple[DaemonConfig, dict[str, ServerRecheck]] | None:
+    """``config`` with the servers of accounts given by email found (``None``: unusable)."""
+    cache = DiscoveryCache(config.state_dir)
+    resolved, resolutions = await resolve_servers(config, cache=cache, write_cache=True)
+    unusable = problems(resolved, resolutions)
+    for problem in unusable:
+        _LOGGER.error("%s", problem)
+    if unusable:
+        return None
+    rechecks = {}
+    for resolution in resolutions:
+        found = resolution.found
+        assert found is not None
+        _LOGGER.info(
+            "%s: using %s:%d, found by %s%s",
+            resolution.account.name,
+            found.host,
+            found.port,
+            found.source.value,
+            " (cached)" if resolution.from_cache else "",
+        )
+        rechecks[resolution.account.name] = ServerRecheck(
+            resolution.account,
+            cache,
+            config.server_discovery.options,
+            checked_now=not resolution.from_cache,
+        )
+    return resolved, rechecks
 
 
 def _on_signal(stop: asyncio.Event, signum: int) -> None:
@@ -109,8 +146,14 @@ def mqtt_client(config: MqttConfig) -> AsyncMqttClient:
 class Daemon:
     """The running daemon; also what the web interface looks at (``web.DaemonView``)."""
 
-    def __init__(self, config: DaemonConfig) -> None:
-        """Set up (nothing connects before :meth:`run`)."""
+    def __init__(
+        self, config: DaemonConfig, *, rechecks: dict[str, ServerRecheck] | None = None
+    ) -> None:
+        """Set up (nothing connects before :meth:`run`).
+
+        Every account needs its server by now (:func:`find_servers`); ``rechecks`` find it
+        again for accounts given by email when logins fail.
+        """
         self.config = config
         self.started_at = datetime.now(UTC)
         # Error texts of libraries may quote a secret (a notification URL's path, say).
@@ -131,10 +174,8 @@ class Daemon:
         self.workers: dict[str, AccountWorker] = {}
         for account in config.accounts:
             mailbox = Mailbox(
-                account.settings,
-                JsonFileStore(
-                    state_dir / "mailboxes" / safe_file_name(account.settings.account_key)
-                ),
+                account.server,
+                JsonFileStore(state_dir / "mailboxes" / safe_file_name(account.server.account_key)),
             )
             dispatcher = Dispatcher(
                 account=account.name,
@@ -146,7 +187,11 @@ class Daemon:
                 base_topic=config.mqtt.base_topic if config.mqtt else "pop3_mail",
             )
             self.workers[account.name] = AccountWorker(
-                account, mailbox, dispatcher, listener=self.states
+                account,
+                mailbox,
+                dispatcher,
+                listener=self.states,
+                recheck=(rechecks or {}).get(account.name),
             )
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._web: web.AppRunner | None = None

@@ -23,6 +23,7 @@ from pop3_mail.state_store import StateStoreError
 
 from .config.loader import AccountConfig
 from .schedule import first_delay, next_delay
+from .servers import ServerRecheck
 from .status import AccountStatus, Health, describe_error, health_of
 from .web.app import CheckOutcome, CheckResult
 
@@ -63,14 +64,19 @@ class AccountWorker:
         *,
         listener: PollListener | None = None,
         rng: random.Random | None = None,
+        recheck: ServerRecheck | None = None,
     ) -> None:
-        """Poll ``mailbox`` for ``account``; new mail goes to ``dispatcher``."""
+        """Poll ``mailbox`` for ``account``; new mail goes to ``dispatcher``.
+
+        ``recheck`` finds the server again after failed logins (accounts given by email).
+        """
         self.account = account
         self.mailbox = mailbox
         self.dispatcher = dispatcher
         self.listener = listener
+        self.recheck = recheck
         self._rng = rng or random.Random()  # noqa: S311 - jitter, not cryptography
-        settings = account.settings
+        settings = account.server
         self.status = AccountStatus(
             name=account.name,
             host=settings.host,
@@ -153,6 +159,7 @@ class AccountWorker:
         except (Pop3MailError, OSError) as err:
             error = err
             self._failed(err)
+            await self._recheck_server(err)
         except Exception as err:  # a bug must not end the account's polling for good
             _LOGGER.exception("%s: the poll failed unexpectedly", self.name)
             error = err
@@ -167,6 +174,15 @@ class AccountWorker:
         if self.listener is not None:
             self.listener.interval(self.name, interval)
         return next_delay(interval, failures=self._failures, error=error, rng=self._rng)
+
+    async def _recheck_server(self, error: BaseException) -> None:
+        if self.recheck is None:
+            return
+        settings = await self.recheck.after_failure(error, self.mailbox.settings)
+        if settings is not None:
+            # The same maildrop behind a new name: its state (seen UIDs) stays valid.
+            self.mailbox.settings = settings
+            self.status.host, self.status.port = settings.host, settings.effective_port
 
     def _succeeded(self, result: PollResult) -> None:
         if self._failures:

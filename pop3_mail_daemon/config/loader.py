@@ -22,6 +22,7 @@ from typing import Any
 import voluptuous as vol
 import yaml
 
+from pop3_mail.discovery import DiscoveryOptions, EmailAddress, parse_address, parse_nameserver
 from pop3_mail.dispatch.rules import Rule, RuleError, parse_rules
 from pop3_mail.errors import ConfigError
 from pop3_mail.settings import AuthMethod, Security, ServerSettings
@@ -45,12 +46,38 @@ class ConfigFileError(ConfigError):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class LoginDetails:
+    """What an account given by ``email`` brings to the server discovery finds for it."""
+
+    username: str | None
+    """Given explicitly; ``None``: the provider's username form decides."""
+    password: str = field(repr=False)
+    cafile: str | None
+    auth_method: AuthMethod
+    timeout: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class AccountConfig:
-    """One mailbox the daemon watches."""
+    """One mailbox the daemon watches.
+
+    An account given by ``email`` without ``host`` has no ``settings`` until its server is
+    found (``pop3_mail_daemon.servers``); :attr:`server` is for code that runs after that.
+    """
 
     name: str
-    settings: ServerSettings
+    settings: ServerSettings | None
     scan_interval: int
+    email: EmailAddress | None = None
+    login: LoginDetails | None = None
+    """Set when the server is to be discovered."""
+
+    @property
+    def server(self) -> ServerSettings:
+        """The connection settings (found ones for a discovered account)."""
+        if self.settings is None:
+            raise RuntimeError(f"the server of account {self.name} has not been found yet")
+        return self.settings
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -83,6 +110,13 @@ class WebConfig:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ServerDiscoveryConfig:
+    """How accounts given by ``email`` find their server."""
+
+    options: DiscoveryOptions = field(default_factory=DiscoveryOptions)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class DaemonConfig:
     """Everything ``pop3-mail run`` needs. ``secrets`` lists values logs must never show."""
 
@@ -93,6 +127,7 @@ class DaemonConfig:
     web: WebConfig
     log_level: str = "info"
     secrets: tuple[str, ...] = field(default=(), repr=False)
+    server_discovery: ServerDiscoveryConfig = field(default_factory=ServerDiscoveryConfig)
 
 
 def load_config(path: Path, environ: Mapping[str, str] | None = None) -> DaemonConfig:
@@ -151,12 +186,13 @@ def build_config(
     accounts = tuple(
         _account(index, entry, resolver) for index, entry in enumerate(valid["accounts"])
     )
-    resolver.problems.extend(_duplicates(accounts))
+    resolver.problems.extend(duplicates(accounts))
     mqtt = _mqtt(valid["mqtt"], resolver) if "mqtt" in valid else None
     rules = _rules(valid["rules"], [a.name for a in accounts], mqtt is not None, resolver)
     if resolver.problems:
         raise ConfigFileError(resolver.problems)
     web = valid["web"]
+    found = valid["server_discovery"]
     return DaemonConfig(
         accounts=accounts,
         mqtt=mqtt,
@@ -170,6 +206,13 @@ def build_config(
         ),
         log_level=valid["log_level"],
         secrets=tuple(resolver.secrets),
+        server_discovery=ServerDiscoveryConfig(
+            options=DiscoveryOptions(
+                timeout=float(found["timeout"]),
+                nameservers=tuple(parse_nameserver(text) for text in found["nameservers"]),
+                allow_private_targets=found["allow_private_servers"],
+            )
+        ),
     )
 
 
@@ -228,15 +271,33 @@ def _account(index: int, entry: dict[str, Any], resolver: _Resolver) -> AccountC
     if cafile is not None:
         cafile = resolver.readable_file(f"{where}.cafile", cafile)
     timeout = float(entry["timeout"])
+    email = parse_address(entry["email"]) if "email" in entry else None
+    if "host" not in entry:
+        assert email is not None  # the schema requires one of them
+        login = LoginDetails(
+            username=entry.get("username"),
+            password=password,
+            cafile=cafile,
+            auth_method=AuthMethod(entry["auth_method"]),
+            timeout=timeout,
+        )
+        return AccountConfig(
+            name=entry["name"],
+            settings=None,
+            scan_interval=entry["scan_interval"],
+            email=email,
+            login=login,
+        )
+    username = entry.get("username") or entry["email"]
     try:
         settings = ServerSettings(
             host=entry["host"],
             port=entry.get("port"),
-            security=Security(entry["security"]),
-            verify_tls=entry["verify_ssl"],
+            security=Security(entry.get("security", Security.SSL.value)),
+            verify_tls=entry.get("verify_ssl", True),
             cafile=cafile,
-            allow_insecure=entry["allow_insecure"],
-            username=entry["username"],
+            allow_insecure=entry.get("allow_insecure", False),
+            username=username,
             password=password,
             auth_method=AuthMethod(entry["auth_method"]),
             connect_timeout=timeout,
@@ -245,9 +306,9 @@ def _account(index: int, entry: dict[str, Any], resolver: _Resolver) -> AccountC
         )
     except ConfigError as err:
         resolver.problems.append(f"{where}: {_config_hint(err)}")
-        settings = ServerSettings(host=entry["host"], username=entry["username"])
+        settings = ServerSettings(host=entry["host"], username=username)
     return AccountConfig(
-        name=entry["name"], settings=settings, scan_interval=entry["scan_interval"]
+        name=entry["name"], settings=settings, scan_interval=entry["scan_interval"], email=email
     )
 
 
@@ -261,7 +322,8 @@ def _config_hint(err: ConfigError) -> str:
     return message
 
 
-def _duplicates(accounts: Sequence[AccountConfig]) -> list[str]:
+def duplicates(accounts: Sequence[AccountConfig]) -> list[str]:
+    """Problems of accounts that share a name or a maildrop (found servers included)."""
     problems = []
     names: dict[str, int] = {}
     maildrops: dict[str, int] = {}
@@ -272,6 +334,8 @@ def _duplicates(accounts: Sequence[AccountConfig]) -> list[str]:
                 f"(also accounts[{names[account.name]}])"
             )
         names.setdefault(account.name, index)
+        if account.settings is None:
+            continue  # not found yet: checked again once it is
         key = account.settings.account_key
         if key in maildrops:
             problems.append(

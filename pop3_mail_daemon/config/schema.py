@@ -14,6 +14,8 @@ from typing import Any
 
 import voluptuous as vol
 
+from pop3_mail.discovery import parse_address, parse_nameserver
+from pop3_mail.errors import ConfigError
 from pop3_mail.settings import AuthMethod, Security
 from pop3_mail.validation import (
     Validator,
@@ -42,6 +44,41 @@ def host(value: Any) -> str:
     if any(char.isspace() for char in checked) or "/" in checked:
         raise vol.Invalid("expected a host name or IP address")
     return checked
+
+
+def email_address(value: Any) -> str:
+    """An email address discovery can find the server of."""
+    checked = text(value)
+    try:
+        return parse_address(checked).address
+    except ConfigError as err:
+        raise vol.Invalid(str(err)) from None
+
+
+def nameserver(value: Any) -> str:
+    """A DNS server: an IP address, optionally with ``:port``."""
+    checked = text(value)
+    try:
+        return str(parse_nameserver(checked))
+    except ConfigError as err:
+        raise vol.Invalid(str(err)) from None
+
+
+_NEEDS_HOST = ("port", "security", "verify_ssl", "allow_insecure")
+
+
+def _server_or_email(data: dict[str, Any]) -> dict[str, Any]:
+    """``host`` (with ``username``), or ``email`` to find the server by; not neither."""
+    if "host" in data:
+        if "username" not in data and "email" not in data:
+            raise vol.Invalid("username is missing (give username, or email to use as username)")
+        return data
+    if "email" not in data:
+        raise vol.Invalid("give host and username, or email to find the server by")
+    given = [key for key in _NEEDS_HOST if key in data]
+    if given:
+        raise vol.Invalid(f"{given[0]} needs host (a found server's settings are used as found)")
+    return data
 
 
 def env_name(value: Any) -> str:
@@ -104,13 +141,14 @@ _SECRETS = {
 
 _ACCOUNT_KEYS: dict[Any, Validator] = {
     vol.Required("name"): account_name,
-    vol.Required("host"): host,
+    vol.Optional("host"): host,
+    vol.Optional("email"): email_address,
     vol.Optional("port"): integer(1, 65535),
-    vol.Optional("security", default=Security.SSL.value): choice([s.value for s in Security]),
-    vol.Optional("verify_ssl", default=True): boolean,
+    vol.Optional("security"): choice([s.value for s in Security]),
+    vol.Optional("verify_ssl"): boolean,
     vol.Optional("cafile"): text,
-    vol.Optional("allow_insecure", default=False): boolean,
-    vol.Required("username"): text,
+    vol.Optional("allow_insecure"): boolean,
+    vol.Optional("username"): text,
     **_SECRETS,
     # XOAUTH2 is left out: access tokens expire within an hour, a static one is useless here.
     vol.Optional("auth_method", default=AuthMethod.AUTO.value): choice(
@@ -136,6 +174,12 @@ _MQTT_KEYS: dict[Any, Validator] = {
     vol.Optional("publish_messages", default=True): boolean,
 }
 
+_SERVER_DISCOVERY_KEYS: dict[Any, Validator] = {
+    vol.Optional("nameservers", default=list): each(nameserver),
+    vol.Optional("timeout", default=8): integer(1, 60),
+    vol.Optional("allow_private_servers", default=False): boolean,
+}
+
 _WEB_KEYS: dict[Any, Validator] = {
     vol.Optional("enabled", default=True): boolean,
     vol.Optional("host", default="127.0.0.1"): host,
@@ -146,8 +190,12 @@ _WEB_KEYS: dict[Any, Validator] = {
 _TOP_KEYS: dict[Any, Validator] = {
     vol.Optional("mqtt"): vol.All(vol.Schema(_MQTT_KEYS), _one_secret_at_most(required=False)),
     vol.Required("accounts"): each(
-        vol.All(vol.Schema(_ACCOUNT_KEYS), _one_secret_at_most(required=True)), minimum=1
+        vol.All(
+            vol.Schema(_ACCOUNT_KEYS), _one_secret_at_most(required=True), _server_or_email
+        ),
+        minimum=1,
     ),
+    vol.Optional("server_discovery", default=dict): vol.Schema(_SERVER_DISCOVERY_KEYS),
     # Rules are checked by the dispatch package's parser afterwards, with its own messages.
     vol.Optional("rules", default=list): each(lambda rule: rule),
     vol.Optional("state_dir", default="./state"): text,
@@ -158,7 +206,13 @@ _TOP_KEYS: dict[Any, Validator] = {
 DAEMON_SCHEMA = vol.Schema(_TOP_KEYS)
 """Validates the whole file (except the rules' inner structure) and fills in defaults."""
 
-_SECTIONS = {"": _TOP_KEYS, "accounts": _ACCOUNT_KEYS, "mqtt": _MQTT_KEYS, "web": _WEB_KEYS}
+_SECTIONS = {
+    "": _TOP_KEYS,
+    "accounts": _ACCOUNT_KEYS,
+    "mqtt": _MQTT_KEYS,
+    "web": _WEB_KEYS,
+    "server_discovery": _SERVER_DISCOVERY_KEYS,
+}
 
 
 def describe(error: vol.Invalid) -> list[str]:

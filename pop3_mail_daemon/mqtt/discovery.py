@@ -155,7 +155,7 @@ def device_config(
             "name": f"Mailbox {account.name}",
             "manufacturer": "POP3 Mail",
             "model": "POP3 mailbox",
-            "model_id": f"{account.settings.host}:{account.settings.effective_port}",
+            "model_id": f"{account.server.host}:{account.server.effective_port}",
             "sw_version": __version__,
         },
         "o": ORIGIN,

@@ -74,9 +74,9 @@ def test_issue_example_loads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     (account,) = config.accounts
     assert account.name == "home"
     assert account.scan_interval == 300
-    assert account.settings.password == "pop-pw"
-    assert account.settings.security is Security.SSL
-    assert account.settings.effective_port == 995
+    assert account.server.password == "pop-pw"
+    assert account.server.security is Security.SSL
+    assert account.server.effective_port == 995
     assert config.mqtt is not None
     assert config.mqtt.password == "broker-pw"  # trailing newline of the file stripped
     assert config.mqtt.username == "mqtt-user"
@@ -96,7 +96,7 @@ def test_defaults(tmp_path: Path) -> None:
     assert config.mqtt is None
     assert config.rules == ()
     assert config.accounts[0].scan_interval == 300
-    assert config.accounts[0].settings.verify_tls is True
+    assert config.accounts[0].server.verify_tls is True
     assert config.web.enabled
     assert config.web.host == "127.0.0.1"
     assert config.web.allowed_clients == ()
@@ -118,7 +118,7 @@ def test_cafile_relative_to_config(tmp_path: Path) -> None:
     data = copy.deepcopy(VALID)
     data["accounts"][0]["cafile"] = "ca.pem"
     config = load_config(write(tmp_path, data))
-    assert config.accounts[0].settings.cafile == str(tmp_path / "ca.pem")
+    assert config.accounts[0].server.cafile == str(tmp_path / "ca.pem")
 
 
 def test_validate_prints_a_summary_without_secrets(
@@ -176,7 +176,11 @@ BAD_CONFIGS: list[tuple[str, Mutation, str]] = [
     ("no-accounts", set_at("accounts", []), "accounts: needs at least 1 entry"),
     ("accounts-missing", delete("accounts"), "accounts: required"),
     ("accounts-not-list", set_at("accounts", {"name": "x"}), "accounts: expected a list"),
-    ("host-missing", delete("accounts.0.host"), "accounts[0].host: required"),
+    (
+        "host-missing",
+        delete("accounts.0.host"),
+        "accounts[0]: give host and username, or email to find the server by",
+    ),
     ("host-space", set_at("accounts.0.host", "pop example"), "accounts[0].host: expected a host"),
     ("name-upper", set_at("accounts.0.name", "Home"), "accounts[0].name: must be 1-32 characters"),
     ("name-dash", set_at("accounts.1.name", "my-box"), "accounts[1].name: must be 1-32"),
