@@ -13,6 +13,8 @@ import yaml
 from pop3_mail_daemon.addon_options import INGRESS_CLIENTS, daemon_config, main, supervisor_broker
 from pop3_mail_daemon.config.loader import build_config
 from tests.addon.supervisor import NO_SERVICE, TOKEN, broker_answer, stand_in_supervisor
+from tests.addon.supervisor_model import validate_options
+from tests.addon.test_addon_files import manifest
 from tests.support.ports import free_port
 
 ACCOUNT = {"name": "home", "host": "pop.example.com", "username": "me", "password": "pw"}
@@ -179,3 +181,16 @@ def test_main_with_unreadable_options(tmp_path: Path, capsys: pytest.CaptureFixt
     code = main(["--options", str(tmp_path / "options.json"), "--output", str(tmp_path / "x")])
     assert code == 2
     assert "cannot use the add-on options" in capsys.readouterr().err
+
+
+def test_an_account_may_give_only_its_email_address(tmp_path: Path) -> None:
+    # "str?", not "email?": the UI leaves cleared fields as "", which "email" would refuse.
+    account = {"name": "gmx", "email": "me@gmx.de", "password": "pw", "host": ""}
+    options = {"accounts": [account], "mqtt": {}, "rules": []}
+    stored = validate_options(manifest()["schema"], options)  # the Supervisor accepts it
+    config = daemon_config(stored, None, state_dir=str(tmp_path), config_dir=str(tmp_path))
+    assert config["accounts"] == [{"name": "gmx", "email": "me@gmx.de", "password": "pw"}]
+    (found,) = build_config(config, base_dir=tmp_path).accounts
+    assert found.settings is None
+    assert found.email is not None
+    assert found.email.domain == "gmx.de"
