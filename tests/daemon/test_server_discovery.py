@@ -3,6 +3,7 @@ and ``check --email``, against a local DNS server and the real Dovecot."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import stat
 from collections.abc import AsyncIterator, Iterator
@@ -12,15 +13,17 @@ from typing import Any
 import pytest
 import yaml
 
-from pop3_mail.discovery import Source
+from pop3_mail.discovery import Source, discover
 from pop3_mail.errors import AuthError, PermanentServerError
 from pop3_mail_daemon.cli import main
 from pop3_mail_daemon.config.loader import ConfigFileError, build_config
+from pop3_mail_daemon.runner import Daemon, find_servers
 from pop3_mail_daemon.servers import CACHE_FILE, DiscoveryCache, ServerRecheck
 from tests.daemon.cli_check_helpers import PASSWORD_VAR, Outcome, assert_error, run_process_async
-from tests.daemon.helpers import DaemonProcess, mail, new_web_port, write_config
+from tests.daemon.helpers import DaemonProcess, eventually, mail, new_web_port, write_config
 from tests.support.dns_server import DnsServer
 from tests.support.dovecot import GUESSABLE_NAME, DovecotServer, MailUser
+from tests.support.ports import free_port
 
 DOMAIN = GUESSABLE_NAME.removeprefix("pop.")  # dovecot.test: private by name
 
@@ -351,3 +354,51 @@ def test_a_bad_address_is_one_error_line(
     captured = capsys.readouterr()
     assert captured.out == ""
     assert_error(Outcome(2, "", captured.err), 2, "accounts[0].email:")
+
+
+@pytest.mark.dovecot
+async def test_a_moved_server_is_found_again_after_a_failed_login(
+    tmp_path: Path, dns: DnsServer, dovecot: DovecotServer, mail_user: MailUser
+) -> None:
+    config = build_config(
+        {
+            "accounts": [email_account(mail_user, dovecot)],
+            "server_discovery": discovery_section(dns),
+            "web": {"enabled": False},
+            "state_dir": "state",
+        },
+        base_dir=tmp_path,
+    )
+    (account,) = config.accounts
+    assert account.email is not None
+    # What an earlier run found and cached: a port where nothing listens any more.
+    dns.add(f"_pop3s._tcp.{DOMAIN}", "SRV", f"0 0 {free_port()} localhost.")
+    dns.add("localhost", "A", "127.0.0.1")
+    earlier = await discover(account.email, config.server_discovery.options)
+    assert earlier.server is not None
+    await DiscoveryCache(config.state_dir).put(account.email, earlier.server)
+    # The server has moved since.
+    dns.records.clear()
+    srv_to_dovecot(dns, dovecot)
+
+    found = await find_servers(config)
+    assert found is not None
+    resolved, rechecks = found
+    assert resolved.accounts[0].server.port == earlier.server.port  # the cached answer
+    daemon = Daemon(resolved, rechecks=rechecks)
+    stop = asyncio.Event()
+    task = asyncio.create_task(daemon.run(stop))
+    try:
+        worker = daemon.workers["found"]
+        await eventually(lambda: worker.status.polls >= 1 and not worker.status.polling)
+        assert worker.status.health.value == "connection_failed"
+        assert (worker.status.host, worker.status.port) == ("localhost", dovecot.pop3s_port)
+        assert worker.mailbox.settings.port == dovecot.pop3s_port
+        daemon.request_check("found")
+        await eventually(lambda: worker.status.health.value == "ok")
+    finally:
+        stop.set()
+        assert await task == 0
+    cached = await DiscoveryCache(config.state_dir).get(account.email)
+    assert cached is not None
+    assert cached.port == dovecot.pop3s_port
