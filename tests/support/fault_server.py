@@ -79,6 +79,9 @@ class Script:
     token: str = "ya29.fault-token"
     xoauth2_error: bytes = b'{"status":"401","schemes":"bearer","scope":"https://mail.google.com/"}'
     newline: bytes = b"\r\n"
+    single_listing: bool = True
+    """``UIDL n`` and ``LIST n`` answer for one message (``False``: ``-ERR``, as on servers
+    that only know the whole listing)."""
     handlers: dict[str, Handler] = field(default_factory=dict)
     """Overrides by upper-case command name; ``"GREETING"`` replaces the greeting."""
 
@@ -268,13 +271,28 @@ class FaultSession:
         size = sum(len(self.script.messages[n - 1]) for n in live)
         await self.ok(f"{len(live)} {size}")
 
-    async def _cmd_LIST(self, _: list[str]) -> None:  # noqa: N802
+    async def _cmd_LIST(self, arguments: list[str]) -> None:  # noqa: N802
+        if arguments:
+            await self._one_entry(arguments[0], lambda n: str(len(self.script.messages[n - 1])))
+            return
         lines = [f"{n} {len(self.script.messages[n - 1])}".encode() for n in self._live()]
         await self.multiline("scan listing follows", lines)
 
-    async def _cmd_UIDL(self, _: list[str]) -> None:  # noqa: N802
+    async def _cmd_UIDL(self, arguments: list[str]) -> None:  # noqa: N802
+        if arguments:
+            await self._one_entry(arguments[0], self._uid)
+            return
         lines = [f"{n} {self._uid(n)}".encode() for n in self._live()]
         await self.multiline("unique-id listing follows", lines)
+
+    async def _one_entry(self, argument: str, value: Callable[[int], str]) -> None:
+        number = self._message(argument)
+        if not self.script.single_listing:
+            await self.err("unknown command")
+        elif number is None:
+            await self.err("no such message")
+        else:
+            await self.ok(f"{number} {value(number)}")
 
     async def _cmd_TOP(self, arguments: list[str]) -> None:  # noqa: N802
         number = self._message(arguments[0]) if len(arguments) == 2 else None

@@ -4,6 +4,11 @@ This is the engine's main entry point for the Home Assistant integration and the
 
     mailbox = Mailbox(settings, JsonFileStore(path), PollOptions())
     result = await mailbox.poll(on_new=deliver)   # deliver() runs before state is committed
+
+A poll that finds nothing new costs four round trips after the TLS handshake's two: login on
+the capabilities remembered from the last session, the post-login ``CAPA`` pipelined with the
+quick check that stands for the listing (``maildrop``), and a ``QUIT`` whose answer is not
+awaited (``docs/performance.md`` says what each saves).
 """
 
 from __future__ import annotations
@@ -12,143 +17,41 @@ import asyncio
 import logging
 import ssl
 import time
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
-from enum import Enum
-from typing import Any
 
+from .dispatch.executor import ExecutorRunner, default_executor_runner
 from .errors import LoginDelayError
-from .identity import message_identity
-from .mail import summarize
+from .fetching import Summariser, fetch_new, latest_summary
+from .listing_cache import ListingSnapshot
 from .mail.model import MailSummary
-from .pop3 import Capabilities, Pop3Client, RetrievedMessage, SessionStats, open_session
+from .maildrop import IDENTITY_BATCH, Listing, list_maildrop
+from .poll_result import (
+    Announcement,
+    NewMailHandler,
+    PollOptions,
+    PollResult,
+    PollTimings,
+    poll_timings,
+)
+from .poll_state import PollState
+from .pop3 import Pop3Client, open_session
 from .settings import ServerSettings
 from .state_store import StateStore
-from .tracking import MailTracker, TrackingOptions, TrackingState
+from .tracking import MailTracker, TrackingState
+
+__all__ = [
+    "IDENTITY_BATCH",
+    "Announcement",
+    "Mailbox",
+    "NewMailHandler",
+    "PollOptions",
+    "PollResult",
+    "PollTimings",
+]
 
 _LOGGER = logging.getLogger(__name__)
-
-IDENTITY_BATCH = 50
-"""Messages identified per ``TOP n 0`` batch on servers without ``UIDL`` (one pipelined batch)."""
-
-
-class Announcement(Enum):
-    """What a :data:`NewMailHandler` did with a poll's new mail."""
-
-    DONE = "done"
-    """The mail was announced: it is committed as seen (also what returning ``None`` means)."""
-    DEFERRED = "deferred"
-    """The host cannot announce yet (Home Assistant still starting): the mail stays new and is
-    announced by the next poll; the poll itself succeeded."""
-
-
-NewMailHandler = Callable[["PollResult"], Awaitable[Announcement | None]]
-"""Called with the result of a poll that found new mail, after the session ended and before
-the new UIDs are committed to the store.
-
-If it raises, or returns :attr:`Announcement.DEFERRED`, the messages are announced again by
-the next poll (at-least-once delivery).
-"""
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PollOptions:
-    """What one poll fetches and how it counts."""
-
-    snippet_length: int = 200
-    top_lines: int = 50
-    """Body lines fetched with ``TOP`` for the snippet (headers are always fetched)."""
-    max_new_per_poll: int = 20
-    """At most this many new messages are summarised per poll (newest first); the rest wait."""
-    full_message_max_bytes: int = 10 * 1024 * 1024
-    """Cap for messages fetched whole with ``RETR`` (only when ``wants_full`` asks)."""
-    tracking: TrackingOptions = field(default_factory=TrackingOptions)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PollTimings:
-    """Where a poll spent its time (seconds) and what it cost on the wire."""
-
-    connect: float
-    listing: float
-    fetch: float
-    total: float
-    bytes_sent: int
-    bytes_received: int
-    round_trips: int
-    commands: int
-
-    def as_dict(self) -> dict[str, float | int]:
-        """JSON-ready form."""
-        return {
-            "connect": round(self.connect, 4),
-            "listing": round(self.listing, 4),
-            "fetch": round(self.fetch, 4),
-            "total": round(self.total, 4),
-            "bytes_sent": self.bytes_sent,
-            "bytes_received": self.bytes_received,
-            "round_trips": self.round_trips,
-            "commands": self.commands,
-        }
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PollResult:
-    """What one poll found.
-
-    ``new_messages`` are oldest first. ``full_messages`` holds whole messages fetched because
-    ``wants_full`` asked for them (keyed by UID). ``remaining_new`` counts new messages left for
-    the next poll by ``max_new_per_poll``.
-    """
-
-    account_key: str
-    checked_at: datetime
-    message_count: int
-    total_size: int
-    unread: int
-    new_messages: tuple[MailSummary, ...]
-    latest: MailSummary | None
-    capabilities: Capabilities
-    timings: PollTimings
-    baseline: bool = False
-    storm: bool = False
-    remaining_new: int = 0
-    deleted: tuple[str, ...] = ()
-    full_messages: dict[str, RetrievedMessage] = field(default_factory=dict, repr=False)
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-ready form (without full message bodies)."""
-        return {
-            "account": self.account_key,
-            "checked_at": self.checked_at.isoformat(),
-            "message_count": self.message_count,
-            "total_size": self.total_size,
-            "unread": self.unread,
-            "new_messages": [summary.as_dict() for summary in self.new_messages],
-            "latest": self.latest.as_dict() if self.latest else None,
-            "capabilities": self.capabilities.as_list(),
-            "timings": self.timings.as_dict(),
-            "baseline": self.baseline,
-            "storm": self.storm,
-            "remaining_new": self.remaining_new,
-            "deleted": list(self.deleted),
-        }
-
-
-@dataclass(slots=True)
-class _Listing:
-    """The maildrop as listed in one session: parallel lists in message-number order."""
-
-    numbers: list[int]
-    uids: list[str]
-    sizes: list[int]
-
-    def number_of(self, uid: str) -> int | None:
-        try:
-            return self.numbers[self.uids.index(uid)]
-        except ValueError:
-            return None
 
 
 class Mailbox:
@@ -166,15 +69,23 @@ class Mailbox:
         *,
         ssl_context: ssl.SSLContext | None = None,
         clock: Callable[[], float] = time.time,
+        executor_runner: ExecutorRunner | None = None,
     ) -> None:
-        """Watch the mailbox described by ``settings``; state lives in ``store``."""
+        """Watch the mailbox described by ``settings``; state lives in ``store``.
+
+        ``executor_runner`` summarises large mail off the event loop (Home Assistant passes
+        ``hass.async_add_executor_job``; default: the loop's default executor).
+        """
         self.settings = settings
         self.options = options or PollOptions()
         self._store = store
         self._ssl_context = ssl_context
         self._clock = clock
+        self._summariser = Summariser(
+            settings.account_key, self.options, executor_runner or default_executor_runner
+        )
         self._lock = asyncio.Lock()
-        self._state: TrackingState | None = None
+        self._state: PollState | None = None
         self._listing_uids: list[str] = []
         self._last_session_start: float | None = None
         self._login_delay: int | None = None
@@ -213,21 +124,34 @@ class Mailbox:
         """
         async with self._lock:
             self._check_login_delay()
-            state = await self._load_state()
+            poll_state = await self._load_state()
+            state = poll_state.tracking
             tracker = MailTracker(state, self.options.tracking)
             started = time.monotonic()
-            self._last_session_start = self._clock()
-            async with open_session(self.settings, ssl_context=self._ssl_context) as client:
+            now = self._last_session_start = self._clock()
+            async with open_session(
+                self.settings,
+                ssl_context=self._ssl_context,
+                profile=poll_state.server,
+                read_capabilities=False,  # pipelined with the listing instead
+            ) as client:
                 connected = time.monotonic()
+                previous = _usable_listing(poll_state, now)
+                listing = await list_maildrop(client, previous, now=now, read_capabilities=True)
                 self._login_delay = client.capabilities.login_delay
-                listing = await self._list(client)
                 deleted = await self._delete_pending(client, listing, state)
                 listed = time.monotonic()
-                reconciliation = tracker.reconcile(listing.uids, self._clock())
+                reconciliation = tracker.reconcile(listing.uids, now)
                 to_fetch = _newest(reconciliation.new_uids, self.options.max_new_per_poll)
-                new_messages, full = await self._summarise(client, listing, to_fetch, wants_full)
-                latest = await self._latest(client, listing, state, new_messages)
+                summariser = self._summariser
+                new_messages, full = await fetch_new(
+                    client, listing, to_fetch, summariser, wants_full
+                )
+                latest = await latest_summary(
+                    client, listing, state.latest, new_messages, summariser
+                )
                 stats = client.stats
+                profile = client.profile
             finished = time.monotonic()
             if deleted:
                 state.pending_deletion.difference_update(deleted)
@@ -236,12 +160,12 @@ class Mailbox:
                 account_key=self.account_key,
                 checked_at=datetime.now(UTC),
                 message_count=len(listing.uids),
-                total_size=sum(listing.sizes),
+                total_size=listing.total_size,
                 unread=tracker.unread(listing.uids),
                 new_messages=new_messages,
                 latest=latest,
                 capabilities=client.capabilities,
-                timings=_timings(started, connected, listed, finished, stats),
+                timings=poll_timings(started, connected, listed, finished, stats),
                 baseline=reconciliation.baseline,
                 storm=reconciliation.storm,
                 remaining_new=len(reconciliation.new_uids) - len(to_fetch),
@@ -273,7 +197,9 @@ class Mailbox:
             if new_messages and on_new is not None:
                 result = replace(result, unread=tracker.unread(listing.uids))
             state.latest = latest.as_dict() if latest else None
-            await self._store.save(state.to_json())
+            poll_state.listing, poll_state.server = listing.snapshot, profile
+            poll_state.quick_listing = poll_state.quick_listing and not listing.quick_unsupported
+            await self._save()
             self.last_result = result
             return result
 
@@ -290,10 +216,10 @@ class Mailbox:
         """
         if uid is not None and uid not in self._listing_uids:
             raise KeyError(uid)
-        state = await self._load_state()
+        state = (await self._load_state()).tracking
         tracker = MailTracker(state, self.options.tracking)
         if tracker.acknowledge(self._listing_uids, uid):
-            await self._store.save(state.to_json())
+            await self._save()
         return tracker.unread(self._listing_uids)
 
     async def request_deletion(self, uids: Sequence[str]) -> None:
@@ -305,16 +231,16 @@ class Mailbox:
             StateStoreError: the request could not be saved (nothing will be deleted).
 
         """
-        state = await self._load_state()
-        state.pending_deletion.update(uids)
-        await self._store.save(state.to_json())
+        (await self._load_state()).tracking.pending_deletion.update(uids)
+        await self._save()
 
     @property
     def unread(self) -> int | None:
         """Unread count as of the last poll or acknowledgement, ``None`` before the first poll."""
         if self._state is None or self.last_result is None:
             return None
-        return MailTracker(self._state, self.options.tracking).unread(self._listing_uids)
+        tracker = MailTracker(self._state.tracking, self.options.tracking)
+        return tracker.unread(self._listing_uids)
 
     def _check_login_delay(self) -> None:
         if self._login_delay is None or self._last_session_start is None:
@@ -328,33 +254,17 @@ class Mailbox:
                 retry_after=wait,
             )
 
-    async def _load_state(self) -> TrackingState:
+    async def _load_state(self) -> PollState:
         if self._state is None:
-            self._state = TrackingState.from_json(await self._store.load())
+            self._state = PollState.from_json(await self._store.load())
         return self._state
 
-    async def _list(self, client: Pop3Client) -> _Listing:
-        sizes, uids = await client.list_and_uidl()
-        numbers = sorted(sizes)
-        if uids is None:
-            uid_list = []
-            # Answers are reduced to identities batch by batch: a broken server sends whole
-            # messages for TOP n 0 (up to 1 MB is kept of each), too much for a whole maildrop.
-            for start in range(0, len(numbers), IDENTITY_BATCH):
-                batch = numbers[start : start + IDENTITY_BATCH]
-                headers = await client.top_many(batch, 0)
-                for number in batch:
-                    top = headers[number]
-                    if isinstance(top, bytes):
-                        uid_list.append(message_identity(top, sizes[number]))
-                    else:  # TOP refused for this message: the size is all we have
-                        uid_list.append(f"size-{number}-{sizes[number]}")
-        else:
-            uid_list = [uids.get(number, f"nouid-{number}-{sizes[number]}") for number in numbers]
-        return _Listing(numbers=numbers, uids=uid_list, sizes=[sizes[n] for n in numbers])
+    async def _save(self) -> None:
+        assert self._state is not None
+        await self._store.save(self._state.to_json())
 
     async def _delete_pending(
-        self, client: Pop3Client, listing: _Listing, state: TrackingState
+        self, client: Pop3Client, listing: Listing, state: TrackingState
     ) -> list[str]:
         """DELE messages whose deletion was requested; they vanish from ``listing``."""
         if not state.pending_deletion:
@@ -367,98 +277,21 @@ class Mailbox:
                 continue
             await client.dele(number)
             deleted.append(uid)
-            index = listing.numbers.index(number)
-            del listing.numbers[index], listing.uids[index], listing.sizes[index]
+            listing.remove(number)
         return deleted
 
-    async def _summarise(
-        self,
-        client: Pop3Client,
-        listing: _Listing,
-        uids: Sequence[str],
-        wants_full: Callable[[MailSummary], bool] | None,
-    ) -> tuple[tuple[MailSummary, ...], dict[str, RetrievedMessage]]:
-        """Summaries of ``uids`` (oldest first), plus whole messages ``wants_full`` selected."""
-        if not uids:
-            return (), {}
-        numbered = [(listing.number_of(uid), uid) for uid in uids]
-        by_number = {number: uid for number, uid in numbered if number is not None}
-        tops = await client.top_many(sorted(by_number), self.options.top_lines)
-        summaries: list[MailSummary] = []
-        full: dict[str, RetrievedMessage] = {}
-        for number in sorted(by_number):
-            uid = by_number[number]
-            size = listing.sizes[listing.numbers.index(number)]
-            top = tops.get(number)
-            summary = self._summary(top if isinstance(top, bytes) else b"", uid, number, size)
-            if wants_full is not None and wants_full(summary):
-                message = await client.retr(number, max_bytes=self.options.full_message_max_bytes)
-                full[uid] = message
-                summary = self._summary(
-                    message.data, uid, number, size, complete=not message.truncated
-                )
-            summaries.append(summary)
-        return tuple(summaries), full
 
-    async def _latest(
-        self,
-        client: Pop3Client,
-        listing: _Listing,
-        state: TrackingState,
-        fresh: Sequence[MailSummary],
-    ) -> MailSummary | None:
-        """Summary of the highest-numbered message, reusing what this poll or the state has."""
-        if not listing.numbers:
-            return None
-        number, uid, size = listing.numbers[-1], listing.uids[-1], listing.sizes[-1]
-        for summary in fresh:
-            if summary.uid == uid:
-                return summary
-        if state.latest and state.latest.get("uid") == uid:
-            cached = _cached_summary({**state.latest, "number": number})
-            if cached is not None:
-                return cached
-        # Like new mail: a server that refuses TOP still gets a (header-less) summary.
-        top = (await client.top_many([number], self.options.top_lines)).get(number)
-        return self._summary(top if isinstance(top, bytes) else b"", uid, number, size)
+def _usable_listing(state: PollState, now: float) -> ListingSnapshot | None:
+    """The last full listing, if a quick check may stand for a new one (else list in full).
 
-    def _summary(
-        self, raw: bytes, uid: str, number: int, size: int, *, complete: bool = False
-    ) -> MailSummary:
-        return summarize(
-            raw,
-            account_key=self.account_key,
-            uid=uid,
-            number=number,
-            size=size,
-            snippet_length=self.options.snippet_length,
-            complete=complete,
-        )
-
-
-def _cached_summary(data: dict[str, Any]) -> MailSummary | None:
-    """The summary kept in the state, or ``None`` when it is damaged or from another layout."""
-    try:
-        return MailSummary.from_dict(data)
-    except (TypeError, ValueError, KeyError, AttributeError):
+    Not while deletions are pending: ``DELE`` needs this session's numbers of those UIDs.
+    """
+    snapshot = state.listing
+    if snapshot is None or not state.quick_listing or state.tracking.pending_deletion:
         return None
+    return snapshot if snapshot.usable(now, state.tracking.seen) else None
 
 
 def _newest(uids: Sequence[str], limit: int) -> tuple[str, ...]:
     """The ``limit`` newest UIDs, still in oldest-first order."""
     return tuple(uids[-limit:]) if limit > 0 else ()
-
-
-def _timings(
-    started: float, connected: float, listed: float, finished: float, stats: SessionStats
-) -> PollTimings:
-    return PollTimings(
-        connect=connected - started,
-        listing=listed - connected,
-        fetch=finished - listed,
-        total=finished - started,
-        bytes_sent=stats.bytes_sent,
-        bytes_received=stats.bytes_received,
-        round_trips=stats.round_trips,
-        commands=stats.commands,
-    )

@@ -15,7 +15,11 @@ from typing import Any
 
 _LOGGER = logging.getLogger(__name__)
 
-STATE_VERSION = 1
+STATE_VERSION = 2
+"""Version of the state document. Version 2 added the listing snapshot and the server profile
+beside the tracking fields (``poll_state.PollState``); the tracking fields are unchanged, so a
+version 1 document reads as the same tracking state without them."""
+READABLE_VERSIONS = (1, 2)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -68,7 +72,7 @@ class TrackingState:
         number) is logged: half a state could announce the whole mailbox again, a fresh one
         only re-baselines.
         """
-        if not isinstance(data, dict) or data.get("version") != STATE_VERSION:
+        if not isinstance(data, dict) or data.get("version") not in READABLE_VERSIONS:
             return cls()
         try:
             return cls._from_valid_json(data)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..errors import sanitize_server_text
 
@@ -25,6 +25,8 @@ class Capabilities:
     expire: str | None = None
     """Raw ``EXPIRE`` argument (``"0"``, ``"NEVER"``, ``"31 USER"``)."""
     implementation: str | None = None
+    lines: tuple[str, ...] = field(default=(), compare=False, repr=False)
+    """The answer's lines as received (sanitised), so that a later session can re-parse them."""
 
     @property
     def top(self) -> bool:
@@ -99,6 +101,7 @@ def parse_capabilities(lines: Iterable[bytes]) -> Capabilities:
     """
     names: set[str] = set()
     sasl: set[str] = set()
+    kept: list[str] = []
     login_delay = None
     expire = None
     implementation = None
@@ -106,6 +109,7 @@ def parse_capabilities(lines: Iterable[bytes]) -> Capabilities:
         words = raw.decode("utf-8", "replace").split()
         if not words:
             continue
+        kept.append(sanitize_server_text(" ".join(words)))
         name = sanitize_server_text(words[0].upper())[:64]
         names.add(name)
         arguments = words[1:]
@@ -124,4 +128,5 @@ def parse_capabilities(lines: Iterable[bytes]) -> Capabilities:
         login_delay=login_delay,
         expire=expire,
         implementation=implementation,
+        lines=tuple(kept),
     )

@@ -37,22 +37,17 @@ from .auth import (
     secrets_of,
     xoauth2_response,
 )
+from .batch import Reply, Request
 from .capabilities import MAX_CAPA_LINES, NO_CAPABILITIES, Capabilities, parse_capabilities
 from .connection import Connection, SessionStats, open_connection
 from .framing import MAX_LINE, BodyDecoder
-from .listing import (
-    MAX_LISTING_BYTES,
-    MAX_LISTING_ENTRIES,
-    MAX_LISTING_LINE,
-    parse_list,
-    parse_stat,
-    parse_uidl,
-)
+from .listing import MAX_LISTING_BYTES, MAX_LISTING_LINE, parse_list, parse_stat, parse_uidl
+from .profile import ServerProfile
 from .responses import MAX_STATUS_LINE, Kind, Status, error_for, parse_status
 from .tls import get_ssl_context
 from .utf8 import utf8_enabled
 
-__all__ = ["Pop3Client", "RetrievedMessage", "SessionStats"]
+__all__ = ["Pop3Client", "Reply", "Request", "RetrievedMessage", "SessionStats"]
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -64,7 +59,9 @@ ABORT_TIMEOUT = 5.0
 """Upper bound for ``RSET`` + ``QUIT`` on the abort path."""
 
 
-_Lines = list[bytes]  # spelled once here: inside the class, "list" is the LIST command
+# Spelled here: inside the class, "list" is the LIST command.
+_Lines = list[bytes]
+_Replies = list[Reply]
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,10 +92,13 @@ class Pop3Client:
         *,
         ssl_context: ssl.SSLContext | None = None,
         pipeline_depth: int = DEFAULT_PIPELINE_DEPTH,
+        profile: ServerProfile | None = None,
     ) -> None:
         """Prepare a client; nothing is sent before :meth:`connect`.
 
         ``ssl_context`` replaces the one built from ``settings`` (Home Assistant passes its own).
+        ``profile`` (from an earlier session's :attr:`profile`) lets :meth:`connect` skip the
+        pre-login ``CAPA`` when it still applies (see :mod:`.profile`).
         """
         self.settings = settings
         self.greeting = ""
@@ -120,6 +120,12 @@ class Pop3Client:
         self._busy = False
         self._broken = False
         self._secrets = secrets_of(settings)
+        self._profile = profile
+        self._pre_login = NO_CAPABILITIES
+        self._remembered = False
+        """The pre-login capabilities came from the profile, not from this session's CAPA."""
+        self._changes = False
+        """``DELE`` or ``RETR`` was sent: the closing ``QUIT`` matters (see :meth:`quit`)."""
 
     def __repr__(self) -> str:
         """Account and state only (no secrets)."""
@@ -134,6 +140,11 @@ class Pop3Client:
     def encrypted(self) -> bool:
         """True when the connection is protected by TLS."""
         return self._conn is not None and self._conn.tls_active
+
+    @property
+    def profile(self) -> ServerProfile:
+        """What the next session may remember of this one (after :meth:`connect`)."""
+        return ServerProfile.learned(self.settings, self.greeting, self._pre_login)
 
     # --- session set-up ----------------------------------------------------------------------
 
@@ -161,9 +172,17 @@ class Pop3Client:
                     context, settings.host, max_wait=settings.connect_timeout
                 )
             await self._read_greeting(self._conn)
-            self.capabilities = await self._capa()
-            if context is not None and settings.security is Security.STARTTLS:
+            starttls = context is not None and settings.security is Security.STARTTLS
+            profile = self._profile
+            known = profile.capabilities_for(settings, self.greeting) if profile else None
+            if known is None:
+                self.capabilities = await self._capa()
+            elif not starttls:  # with STARTTLS, CAPA is read inside TLS whatever was known
+                self.capabilities, self._remembered = known, True
+            if starttls:
+                assert context is not None
                 await self._starttls(context)
+            self._pre_login = self.capabilities
             await self._enable_utf8()
         except BaseException:
             self._break()
@@ -218,14 +237,40 @@ class Pop3Client:
             status, lines = await self._listing_reply(conn, "CAPA", MAX_CAPA_LINES)
         return parse_capabilities(lines) if status.ok else NO_CAPABILITIES
 
-    async def login(self) -> None:
+    async def login(self, *, read_capabilities: bool = True) -> None:
         """Authenticate with the one mechanism :func:`choose_method` picks, then re-read CAPA.
 
         A rejection raises at once (``AuthError``, or the error its response code names);
-        no other mechanism is tried, to avoid account lockouts.
+        no other mechanism is tried, to avoid account lockouts. The one exception: a rejection
+        without ``[AUTH]`` on remembered capabilities, after which a fresh ``CAPA`` names
+        another mechanism (the server changed; the first try checked no password).
+
+        ``read_capabilities=False`` leaves the post-login ``CAPA`` to the caller, who may
+        pipeline it (see :meth:`take_capabilities`).
         """
         check_credentials(self.settings)
         method = choose_method(self.settings, self.capabilities)
+        try:
+            await self._authenticate(method)
+        except AuthError as err:
+            if (other := await self._method_after_refusal(err, method)) is None:
+                raise
+            await self._authenticate(other)
+        if read_capabilities:
+            self._adopt(await self._capa())
+
+    async def _method_after_refusal(self, err: AuthError, tried: AuthMethod) -> AuthMethod | None:
+        if not self._remembered or err.response_code is not None or not self.connected:
+            return None
+        self._remembered = False
+        try:
+            self.capabilities = self._pre_login = await self._capa()
+        except Pop3Error:
+            return None
+        other = choose_method(self.settings, self.capabilities)
+        return other if other is not tried else None
+
+    async def _authenticate(self, method: AuthMethod) -> None:
         async with self._exchange(_State.AUTHORIZATION) as conn:
             match method:
                 case AuthMethod.XOAUTH2:
@@ -237,8 +282,14 @@ class Pop3Client:
                 case _:
                     await self._user_pass(conn)
             self._state = _State.TRANSACTION
-        # LOGIN-DELAY and EXPIRE may be per user (RFC 2449 §6.5/6.7).
-        capabilities = await self._capa()
+
+    def take_capabilities(self, reply: Reply) -> None:
+        """Adopt the post-login ``CAPA`` answer that the caller read in a :meth:`batch`."""
+        self._adopt(parse_capabilities(reply.lines) if reply.status.ok else NO_CAPABILITIES)
+
+    def _adopt(self, capabilities: Capabilities) -> None:
+        # LOGIN-DELAY and EXPIRE may be per user (RFC 2449 §6.5/6.7); a server that answers
+        # CAPA only before login keeps what it said then.
         if capabilities.supported or not self.capabilities.supported:
             self.capabilities = capabilities
 
@@ -335,40 +386,52 @@ class Pop3Client:
 
     async def list(self) -> dict[int, int]:
         """Message number → size in octets."""
-        async with self._exchange() as conn:
-            await self._send(conn, "LIST")
-            status, lines = await self._listing_reply(conn, "LIST", MAX_LISTING_ENTRIES)
-        if not status.ok:
-            raise self._error(status, "LIST")
-        return parse_list(lines)
+        return self.sizes_from((await self.batch([Request("LIST", True)]))[0])
 
     async def uidl(self) -> dict[int, str] | None:
         """Message number → unique id, or ``None`` when the server has no ``UIDL``."""
-        async with self._exchange() as conn:
-            await self._send(conn, "UIDL")
-            status, lines = await self._listing_reply(conn, "UIDL", MAX_LISTING_ENTRIES)
-        return self._uids(status, lines)
+        return self.uids_from((await self.batch([Request("UIDL", True)]))[0])
 
     async def list_and_uidl(self) -> tuple[dict[int, int], dict[int, str] | None]:
         """``LIST`` and ``UIDL``, in one round trip when the server supports ``PIPELINING``."""
-        pipelined = self.capabilities.pipelining
-        async with self._exchange() as conn:
-            await self._send(conn, *(("UIDL", "LIST") if pipelined else ("UIDL",)))
-            uidl_status, uidl_lines = await self._listing_reply(conn, "UIDL", MAX_LISTING_ENTRIES)
-            if not pipelined:
-                await self._send(conn, "LIST")
-            list_status, list_lines = await self._listing_reply(conn, "LIST", MAX_LISTING_ENTRIES)
-        if not list_status.ok:
-            raise self._error(list_status, "LIST")
-        return parse_list(list_lines), self._uids(uidl_status, uidl_lines)
+        uidl, listed = await self.batch([Request("UIDL", True), Request("LIST", True)])
+        return self.sizes_from(listed), self.uids_from(uidl)
 
-    def _uids(self, status: Status, lines: _Lines) -> dict[int, str] | None:
-        if not status.ok:
-            error = self._error(status, "UIDL")
+    async def batch(self, requests: Sequence[Request]) -> _Replies:
+        """Send ``requests`` and read their answers in order: one round trip with PIPELINING.
+
+        ``-ERR`` answers are replies like any other; a broken answer or a lost connection
+        raises (and cuts the stream, as for any command).
+        """
+        pipelined = self.capabilities.pipelining
+        replies: _Replies = []
+        async with self._exchange() as conn:
+            if pipelined:
+                await self._send(conn, *(request.line for request in requests))
+            for request in requests:
+                if not pipelined:
+                    await self._send(conn, request.line)
+                if request.multiline:
+                    status, lines = await self._listing_reply(conn, request.name, request.max_lines)
+                    replies.append(Reply(status, lines))
+                else:
+                    replies.append(Reply(await self._status(conn)))
+        return replies
+
+    def sizes_from(self, reply: Reply) -> dict[int, int]:
+        """Sizes by message number from a ``LIST`` answer; ``-ERR`` raises its typed error."""
+        if not reply.status.ok:
+            raise self._error(reply.status, "LIST")
+        return parse_list(reply.lines)
+
+    def uids_from(self, reply: Reply) -> dict[int, str] | None:
+        """UIDs by message number from a ``UIDL`` answer, ``None`` when the server has none."""
+        if not reply.status.ok:
+            error = self._error(reply.status, "UIDL")
             if type(error) is CommandError:
                 return None  # UIDL is optional (RFC 1939); Gmail also refuses it at times
             raise error
-        report = parse_uidl(lines)
+        report = parse_uidl(reply.lines)
         self.irregular_uidls = report.irregular
         return report.uids
 
@@ -424,6 +487,7 @@ class Pop3Client:
         Marks the message read on many servers (Dovecot's Seen flag, Gmail's "popped").
         """
         _check_number_args([number], max_bytes)
+        self._changes = True
         async with self._exchange() as conn:
             await self._send(conn, f"RETR {number}")
             status = await self._status(conn, multiline=True)
@@ -441,6 +505,7 @@ class Pop3Client:
         half-read leaves the connection unusable (it is then closed without ``QUIT``).
         """
         _check_number_args([number], 0)
+        self._changes = True
         async with self._exchange() as conn:
             await self._send(conn, f"RETR {number}")
             status = await self._status(conn, multiline=True)
@@ -459,6 +524,7 @@ class Pop3Client:
     async def dele(self, number: int) -> None:
         """Mark a message for deletion; only a later :meth:`quit` makes it final."""
         _check_number_args([number], 0)
+        self._changes = True
         await self._simple(f"DELE {number}", "DELE")
 
     async def rset(self) -> None:
@@ -471,8 +537,22 @@ class Pop3Client:
 
     # --- ending the session ------------------------------------------------------------------
 
-    async def quit(self) -> None:
-        """End the session; in the transaction state this commits ``DELE`` marks."""
+    async def quit(self, *, wait: bool = True) -> None:
+        """End the session; in the transaction state this commits ``DELE`` marks.
+
+        ``wait=False`` sends ``QUIT`` and closes at once when the session changed nothing
+        (no ``DELE``, no ``RETR``), saving the round trip of its answer: then a ``QUIT`` that
+        never arrives is the same as one that does (RFC 1939 §6: without it the server skips
+        the UPDATE state, which had nothing to do). After ``DELE`` or ``RETR`` it always waits,
+        so a failed commit is reported.
+        """
+        if not wait and not self._changes and self._state is _State.TRANSACTION:
+            async with self._exchange() as conn:
+                await self._send(conn, "QUIT")
+                self._pending = 0  # its answer is not read: the connection goes now
+                self._state = _State.CLOSED
+            conn.close_now()
+            return
         async with self._exchange(self._state) as conn:
             await self._send(conn, "QUIT")
             status = await self._status(conn)

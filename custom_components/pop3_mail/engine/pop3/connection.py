@@ -230,6 +230,21 @@ class Connection:
             transport.abort()
             raise
 
+    def close_now(self) -> None:
+        """Close without waiting for the peer's answer or its TLS close_notify.
+
+        What was written goes out, our close_notify included. RFC 8446 §6.1 lets the side
+        that closes first skip waiting for the other's close_notify; the caller must not need
+        anything the server still sends (see ``Pop3Client.quit``).
+        """
+        self._closed = True
+        tls = self.tls_active
+        # close() flushes the buffered data and, under TLS, writes close_notify at once; the
+        # abort then drops only the wait for the server's close_notify (and its 2 s timer).
+        self._writer.close()
+        if tls:
+            self._writer.transport.abort()
+
     def abort(self) -> None:
         """Cut the connection at once (no TLS close_notify, no waiting)."""
         self._closed = True
