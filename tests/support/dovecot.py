@@ -92,6 +92,20 @@ class MailUser:
             flags[base] = "S" in info
         return flags
 
+    def reindex(self, uidvalidity: int = 77, first_uid: int = 101) -> None:
+        """Give every message a new UID (an index rebuild or migration): same files and sizes.
+
+        Dovecot's UIDL is UID plus UIDVALIDITY, so every UIDL changes while the count and the
+        octets stay.
+        """
+        for path in self.maildir.glob("dovecot*"):
+            path.unlink()
+        names = [path.name.partition(":2,")[0] for path in self.message_files()]
+        lines = [f"{uid} :{name}\n" for uid, name in enumerate(names, first_uid)]
+        uidlist = self.maildir / "dovecot-uidlist"
+        uidlist.write_text(f"3 V{uidvalidity} N{first_uid + len(names)}\n" + "".join(lines))
+        os.chown(uidlist, self.uid, self.gid)
+
     def clear(self) -> None:
         """Remove every message (as if the user deleted them in another client)."""
         for path in self.message_files():

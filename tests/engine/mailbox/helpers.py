@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from pop3_mail.mailbox import Mailbox, PollOptions, PollResult
+from pop3_mail.pop3 import Pop3Client, Reply, Request
 from pop3_mail.state_store import JsonFileStore
 from pop3_mail.tracking import TrackingOptions
 from tests.engine.pop3.helpers import dovecot_settings, make_message
@@ -16,11 +20,13 @@ from tests.support.fault_server import FaultServer
 
 __all__ = [
     "Announcements",
+    "Batches",
     "FakeClock",
     "after_baseline",
     "dovecot_mailbox",
     "fault_mailbox",
     "make_message",
+    "record_batches",
     "saved_state",
     "tracking",
 ]
@@ -31,10 +37,17 @@ def dovecot_mailbox(
     user: MailUser,
     state_path: Path,
     options: PollOptions | None = None,
+    *,
+    clock: FakeClock | None = None,
     **settings: Any,
 ) -> Mailbox:
     """A Mailbox on the test Dovecot (implicit TLS) with its state in ``state_path``."""
-    return Mailbox(dovecot_settings(dovecot, user, **settings), JsonFileStore(state_path), options)
+    return Mailbox(
+        dovecot_settings(dovecot, user, **settings),
+        JsonFileStore(state_path),
+        options,
+        clock=clock or FakeClock(),
+    )
 
 
 async def after_baseline(
@@ -55,9 +68,9 @@ def fault_mailbox(
     clock: FakeClock | None = None,
 ) -> Mailbox:
     """A Mailbox on a scripted server (plain text on loopback)."""
-    if clock is None:
-        return Mailbox(server.settings(), JsonFileStore(state_path), options)
-    return Mailbox(server.settings(), JsonFileStore(state_path), options, clock=clock)
+    return Mailbox(
+        server.settings(), JsonFileStore(state_path), options, clock=clock or FakeClock()
+    )
 
 
 def tracking(**changes: Any) -> PollOptions:
@@ -73,6 +86,36 @@ class FakeClock:
 
     def __call__(self) -> float:
         return self.now
+
+
+@dataclass
+class Batches:
+    """The command lines of every ``Pop3Client.batch`` (see :func:`record_batches`)."""
+
+    sent: list[list[str]] = field(default_factory=list)
+
+    @property
+    def full_listings(self) -> int:
+        """Batches that listed the whole maildrop."""
+        return sum("UIDL" in batch for batch in self.sent)
+
+    @property
+    def quick_checks(self) -> int:
+        """Batches that asked ``STAT`` without listing the whole maildrop."""
+        return sum("STAT" in batch and "UIDL" not in batch for batch in self.sent)
+
+
+def record_batches(monkeypatch: pytest.MonkeyPatch) -> Batches:
+    """Record what every batch sends (the client still sends it to the real server)."""
+    batches = Batches()
+    real_batch = Pop3Client.batch
+
+    async def recording(client: Pop3Client, requests: Sequence[Request]) -> list[Reply]:
+        batches.sent.append([request.line for request in requests])
+        return await real_batch(client, requests)
+
+    monkeypatch.setattr(Pop3Client, "batch", recording)
+    return batches
 
 
 @dataclass
