@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pop3_mail.discovery import Discovery
 from pop3_mail.mail import summarize
 from pop3_mail.mail.model import MailSummary
 from pop3_mail.pop3 import Capabilities, open_session
 from pop3_mail.settings import ServerSettings
+
+if TYPE_CHECKING:  # finding a server (DNS, HTTP) is imported only by `check --email`
+    from pop3_mail.discovery import Discovery
 
 TOP_LINES = 50
 

@@ -9,12 +9,15 @@ from __future__ import annotations
 import argparse
 import json
 import math
+from typing import TYPE_CHECKING
 
-from pop3_mail.discovery import Discovery, DiscoveryOptions, discover, parse_address
-from pop3_mail.discovery.options import parse_nameserver
 from pop3_mail.errors import ConfigError
 
-from .found_text import describe_found, describe_unfound, describe_warnings
+if TYPE_CHECKING:
+    from pop3_mail.discovery import Discovery
+
+# Finding a server brings DNS and HTTP clients (a second of imports): they are imported when an
+# address is looked up, not when the CLI builds its parser (tests/daemon/test_cli_imports.py).
 
 _HOST_ONLY = (("port", "--port"), ("security", "--security"))
 _HOST_ONLY_FLAGS = (("allow_insecure", "--allow-insecure"), ("no_verify", "--no-verify"))
@@ -70,6 +73,9 @@ async def discover_for_check(args: argparse.Namespace) -> Discovery:
             raise EmailCheckError(
                 f"{flag} needs --host (a found server is used as found)", usage=True
             )
+    from pop3_mail.discovery import DiscoveryOptions, discover, parse_address  # noqa: PLC0415
+    from pop3_mail.discovery.options import parse_nameserver  # noqa: PLC0415
+
     if not (math.isfinite(args.discovery_timeout) and args.discovery_timeout > 0):
         raise EmailCheckError(
             "--discovery-timeout must be a positive number of seconds", usage=True
@@ -94,6 +100,8 @@ async def discover_for_check(args: argparse.Namespace) -> Discovery:
 
 
 def _print(result: Discovery, username: str | None) -> None:
+    from .found_text import describe_found, describe_unfound, describe_warnings  # noqa: PLC0415
+
     if result.server is not None:
         found = describe_found(result.server, result.address, username)
         print(f"found: {found[0]}")

@@ -9,7 +9,6 @@ taken from the command line and never printed.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import codecs
 import io
 import json
@@ -21,16 +20,25 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pop3_mail import __version__
-from pop3_mail.discovery import FoundServer, parse_address
 from pop3_mail.errors import ConfigError, Failure, classify
 from pop3_mail.settings import AuthMethod, Security, ServerSettings
 
-from .check import CheckReport, check_mailbox
 from .check_email import EmailCheckError, add_email_arguments, discover_for_check
 from .commands import add_daemon_commands
+
+if TYPE_CHECKING:
+    from pop3_mail.discovery import FoundServer
+
+    from .check import CheckReport
+
+# Each command imports what it needs when it runs: `check` the POP3 client and the mail
+# parser (never the daemon, its configuration, Jinja2, apprise or paho; DNS and HTTP only to
+# find a server for --email), `validate` the configuration loader, `run` the daemon. `--help`
+# and usage errors need none of it (bench/cli_start.py measures the start;
+# tests/daemon/test_cli_imports.py checks the rule).
 
 EXIT_OK = 0
 EXIT_INTERNAL = 1
@@ -88,6 +96,8 @@ def _settings_from_args(
         raise UsageError("give --username (or --email)")
     try:
         if found is not None:
+            from pop3_mail.discovery import parse_address  # noqa: PLC0415 - see the imports
+
             return found.settings(parse_address(args.email), username=args.username, **login)
         return ServerSettings(
             host=args.host,
@@ -123,6 +133,10 @@ def _stdout_is_utf8() -> bool:
 
 
 def _check(args: argparse.Namespace) -> int:
+    import asyncio  # noqa: PLC0415 - see the imports above
+
+    from .check import check_mailbox  # noqa: PLC0415
+
     discovery = None
     if args.host is None:
         if args.email is None:

@@ -7,15 +7,17 @@ Exit codes follow ``pop3_mail.cli``: 0 ok (also after SIGTERM/SIGINT), 1 interna
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .config.loader import ConfigFileError, DaemonConfig, load_config
-from .found_text import describe_found, describe_unfound, describe_warnings
-from .servers import DiscoveryCache, Resolution, problems, resolve_servers
+if TYPE_CHECKING:
+    from .config.loader import DaemonConfig
+    from .servers import Resolution
+
+# The configuration loader brings YAML, voluptuous, the rules (Jinja2) and finding servers (DNS,
+# HTTP): imported when `run` or `validate` runs, never for `check` or `--help`.
 
 EXIT_OK = 0
 EXIT_CONFIG = 2  # the CLI's usage/configuration exit code
@@ -45,6 +47,8 @@ def add_daemon_commands(subparsers: argparse._SubParsersAction[Any]) -> None:
 
 
 def _load(path: Path) -> DaemonConfig | None:
+    from .config.loader import ConfigFileError, load_config  # noqa: PLC0415
+
     try:
         return load_config(path)
     except ConfigFileError as err:
@@ -54,6 +58,10 @@ def _load(path: Path) -> DaemonConfig | None:
 
 
 def _validate(args: argparse.Namespace) -> int:
+    import asyncio  # noqa: PLC0415 - see the imports above
+
+    from .servers import DiscoveryCache, problems, resolve_servers  # noqa: PLC0415
+
     config = _load(args.config)
     if config is None:
         return EXIT_CONFIG
@@ -70,6 +78,8 @@ def _validate(args: argparse.Namespace) -> int:
 
 def describe_servers(resolutions: Sequence[Resolution]) -> list[str]:
     """What each account given by email would use, and how it was found."""
+    from .found_text import describe_found, describe_unfound, describe_warnings  # noqa: PLC0415
+
     lines = []
     for resolution in resolutions:
         account = resolution.account

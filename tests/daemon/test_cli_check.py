@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from pop3_mail.mail.model import MailSummary, summary_id
-from pop3_mail_daemon import cli
+from pop3_mail_daemon import check
 from pop3_mail_daemon.cli import main
 from tests.daemon.cli_check_helpers import (
     PASSWORD_VAR,
@@ -573,7 +573,7 @@ def test_unexpected_failures_end_without_a_traceback(
     async def failing_check(*_: object) -> None:
         raise raised
 
-    monkeypatch.setattr(cli, "check_mailbox", failing_check)
+    monkeypatch.setattr(check, "check_mailbox", failing_check)  # the CLI imports it when run
     outcome = run_main(WITH_ENV, capsys)
     if expected is None:
         assert outcome == Outcome(code, "", "")
