@@ -185,10 +185,11 @@ def _alternative(rng: random.Random, when: datetime) -> bytes:
     )
 
 
-def _with_attachment(rng: random.Random, when: datetime) -> bytes:
+def _with_attachment(rng: random.Random, when: datetime, size: int | None = None) -> bytes:
     boundary = f"mix-{rng.getrandbits(64):x}"
     maintype, subtype, extension = rng.choice(_FILE_TYPES)
-    size = min(int(rng.lognormvariate(10.5, 1.0)), 2_000_000)  # median ~36 kB
+    if size is None:
+        size = min(int(rng.lognormvariate(10.5, 1.0)), 2_000_000)  # median ~36 kB
     data = base64.encodebytes(rng.randbytes(size)).replace(b"\r\n", b"\n")
     text = "\n\n".join(_paragraphs(rng, rng.randint(1, 4)))
     return (
@@ -231,6 +232,12 @@ def realistic_messages(count: int, *, seed: int = 1) -> Iterator[bytes]:
     for _ in range(count):
         when += timedelta(minutes=rng.randint(1, 30))
         yield rng.choices(makers, weights)[0](rng, when)
+
+
+def message_with_attachment(size: int, *, seed: int = 1) -> bytes:
+    """One message with a base64 attachment of ``size`` random bytes (about 4/3 on the wire)."""
+    rng = random.Random(seed)
+    return _with_attachment(rng, datetime(2025, 3, 3, 9, 0, tzinfo=UTC), size)
 
 
 def write_to_maildir(user: MailUser, messages: Iterator[bytes]) -> tuple[int, int]:

@@ -176,6 +176,7 @@ class Daemon:
             mailbox = Mailbox(
                 account.server,
                 JsonFileStore(state_dir / "mailboxes" / safe_file_name(account.server.account_key)),
+                executor_runner=run_in_daemon_thread,
             )
             dispatcher = Dispatcher(
                 account=account.name,

@@ -41,6 +41,7 @@ async def async_create_coordinator(
         poll_options(entry.options),
         ssl_context=ssl_context,
         clock=now_timestamp,
+        executor_runner=hass.async_add_executor_job,  # large mail is parsed off the loop
     )
     dispatcher = await async_start_dispatcher(hass, entry, mailbox)
     return Pop3MailCoordinator(

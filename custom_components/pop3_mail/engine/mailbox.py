@@ -141,7 +141,11 @@ class Mailbox:
                 self._login_delay = client.capabilities.login_delay
                 deleted = await self._delete_pending(client, listing, state)
                 listed = time.monotonic()
+                # Listing, tracking and fetching each take milliseconds on a big maildrop and
+                # none of them waits for the network on its own: let other tasks in between.
+                await asyncio.sleep(0)
                 reconciliation = tracker.reconcile(listing.uids, now)
+                await asyncio.sleep(0)
                 to_fetch = _newest(reconciliation.new_uids, self.options.max_new_per_poll)
                 summariser = self._summariser
                 new_messages, full = await fetch_new(

@@ -40,13 +40,18 @@ class Listing:
     """What the next poll may stand on (``None``: the next poll lists in full)."""
     quick_unsupported: bool = False
     """The server refused ``UIDL n``/``LIST n``: stop trying the quick check."""
+    _numbers_by_uid: dict[str, int] | None = field(default=None, init=False, repr=False)
 
     def number_of(self, uid: str) -> int | None:
-        """The message number of ``uid`` in this session, ``None`` when it is not listed."""
-        try:
-            return self.numbers[self.uids.index(uid)]
-        except ValueError:
-            return None
+        """The message number of ``uid`` in this session, ``None`` when it is not listed.
+
+        Of two identical copies sharing a UID, the first.
+        """
+        if self._numbers_by_uid is None:  # built once: a search per new message is quadratic
+            self._numbers_by_uid = {}
+            for number, listed in zip(self.numbers, self.uids, strict=True):
+                self._numbers_by_uid.setdefault(listed, number)
+        return self._numbers_by_uid.get(uid)
 
     def size_of(self, number: int) -> int:
         """The ``LIST`` size of message ``number`` (0 when not known)."""
@@ -57,6 +62,7 @@ class Listing:
         index = self.numbers.index(number)
         del self.numbers[index], self.uids[index]
         self.total_size -= self.sizes.pop(number, 0)
+        self._numbers_by_uid = None
         self.snapshot = None  # numbers change at QUIT: the next poll lists in full
 
 

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 
 from pop3_mail.mail.model import Attachment, MailSummary
-from pop3_mail.mailbox import PollOptions, PollResult
+from pop3_mail.mailbox import Mailbox, PollOptions, PollResult
+from pop3_mail.state_store import JsonFileStore
+from tests.engine.pop3.helpers import dovecot_settings
 from tests.support.dovecot import DovecotServer, MailUser
 
 from .helpers import (
@@ -174,3 +179,28 @@ async def test_message_over_the_retr_cap_is_an_incomplete_summary(
     assert not summary.complete
     assert summary.subject == "with file"
     assert summary.size == len(raw)
+
+
+async def test_large_mail_is_summarised_by_the_executor_runner(
+    dovecot: DovecotServer, mail_user: MailUser, state_path: Path
+) -> None:
+    ran: list[str] = []
+
+    def runner(func: Callable[..., Any], /, *args: Any) -> Awaitable[Any]:
+        ran.append(getattr(func, "func", func).__name__)  # a partial of summarize
+        return asyncio.get_running_loop().run_in_executor(None, func, *args)
+
+    options = PollOptions(inline_summary_max_bytes=4096)
+    settings = dovecot_settings(dovecot, mail_user)
+    mailbox = Mailbox(settings, JsonFileStore(state_path), options, executor_runner=runner)
+    await mailbox.poll()
+    large = make_message(2, body=b"line of a long report\r\n" * 1000)
+    mail_user.deliver_many([make_message(1), large])
+
+    result = await mailbox.poll(wants_full=lambda summary: summary.subject == "message 2")
+
+    # The TOP answers are small; the whole large message goes to the runner, once.
+    assert ran == ["summarize"]
+    assert [summary.subject for summary in result.new_messages] == ["message 1", "message 2"]
+    assert result.new_messages[1].complete
+    assert result.new_messages[1].size == len(large)
