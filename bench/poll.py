@@ -2,19 +2,22 @@
 
 Run from the repository root: ``.venv/bin/python bench/poll.py`` (``--help`` for the knobs;
 ``--json`` also writes every sample to ``bench/results/``). It starts a real Dovecot (the test
-suite's), fills a Maildir with 5,000 realistic messages and, after the baseline poll, measures:
+suite's), fills a Maildir with 5,000 realistic messages and another with 50,000 (``--messages``)
+and, after each one's baseline poll, measures:
 
 * **0 new**: a poll that finds nothing new (the common case, every few minutes);
 * **N new** (50): a poll that summarises N new messages from ``TOP n 20``.
 
-Each scenario runs for ``Mailbox.poll`` (one session, ``UIDL``+``LIST`` and the ``TOP``\\ s
-pipelined) and for :mod:`poplib_poller` (one command per round trip), in three ways:
+Each scenario runs for ``Mailbox.poll`` (one session: login on the remembered capabilities, the
+quick check or the listing pipelined with ``CAPA``, the ``TOP``\\ s pipelined) and for
+:mod:`poplib_poller` (one command per round trip), in three ways:
 straight to Dovecot on loopback (wall and CPU time), through :mod:`latency_proxy` without
 delay (bytes and round trips on the wire), and through it with a delay each way (wall time
 as across the internet). Wall and CPU times are medians; CPU is this process's (threads
 included), not Dovecot's or the proxy's. Before every run both implementations start from the
-same state: the baseline's UIDs known, the last poll's ``latest`` cached, as in a long-running
-daemon. Performance claims come from here, never from timed tests.
+same state: the baseline's UIDs known, the last poll's ``latest`` cached and, for the engine,
+the baseline's listing and the server's capabilities remembered, as in a long-running daemon.
+Performance claims come from here, never from timed tests.
 """
 
 from __future__ import annotations
@@ -300,9 +303,15 @@ def print_table(rows: list[list[str]]) -> None:
 
 
 def main() -> None:
-    """Set up the mailbox, run both scenarios, print the table."""
+    """Set up each mailbox, run both scenarios on it, print one table per mailbox."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--messages", type=int, default=5000, help="mailbox size (default 5000)")
+    parser.add_argument(
+        "--messages",
+        type=int,
+        nargs="+",
+        default=[5000, 50000],
+        help="mailbox sizes, one mailbox each (default 5000 50000)",
+    )
     parser.add_argument("--new", type=int, default=50, help="new messages in scenario 2 (50)")
     parser.add_argument("--runs", type=int, default=7, help="measured polls per cell (7)")
     parser.add_argument("--delay-ms", type=float, default=20, help="one-way delay (20)")
@@ -322,42 +331,54 @@ def main() -> None:
     for key, value in facts.items():
         print(f"{key}: {value}")
 
+    mailboxes: dict[int, Results] = {}
     with ExitStack() as stack:
         server = start_dovecot()
         stack.callback(remove_dovecot, server)
-        user = server.add_user("bench")
-        started = time.perf_counter()
-        count, size = write_to_maildir(user, realistic_messages(args.messages, seed=args.seed))
-        elapsed = time.perf_counter() - started
-        print(f"mailbox: {count:,} messages, {size / 1e6:.0f} MB, written in {elapsed:.1f} s")
-        bench = PollBench(server, user, args)
-        stack.callback(bench.close)
-        listed, tls = bench.probe()
-        assert listed == count, f"Dovecot lists {listed} of {count} messages"
-        print(f"TLS: {tls}; baseline poll: {bench.baseline():.2f} s")
+        for messages in args.messages:
+            mailboxes[messages] = _measure_mailbox(stack, server, messages, args)
 
-        results: Results = {}
-        first, second = "0 new", f"{args.new} new"
-        results[first] = {name: {} for name in IMPLEMENTATIONS}
-        bench.measure(first, 0, results)
-        write_to_maildir(user, realistic_messages(args.new, seed=args.seed + 1))
-        bench.probe()
-        results[second] = {name: {} for name in IMPLEMENTATIONS}
-        bench.measure(second, args.new, results)
-
-    print(f"\nmedian of {args.runs} runs; TOP n {args.top_lines}")
-    rows = table(results, args.delay_ms)
-    print_table(rows)
+    tables = {}
+    for messages, results in mailboxes.items():
+        print(f"\n{messages:,} messages: median of {args.runs} runs; TOP n {args.top_lines}")
+        tables[messages] = table(results, args.delay_ms)
+        print_table(tables[messages])
     if args.json is not None:
-        _write_json(args, command, facts, results, rows)
+        _write_json(args, command, facts, mailboxes, tables)
+
+
+def _measure_mailbox(
+    stack: ExitStack, server: DovecotServer, messages: int, args: argparse.Namespace
+) -> Results:
+    """A maildrop of ``messages`` on ``server``, both scenarios measured on it."""
+    user = server.add_user(f"bench{messages}")
+    started = time.perf_counter()
+    count, size = write_to_maildir(user, realistic_messages(messages, seed=args.seed))
+    elapsed = time.perf_counter() - started
+    print(f"mailbox: {count:,} messages, {size / 1e6:.0f} MB, written in {elapsed:.1f} s")
+    bench = PollBench(server, user, args)
+    stack.callback(bench.close)
+    listed, tls = bench.probe()
+    assert listed == count, f"Dovecot lists {listed} of {count} messages"
+    print(f"TLS: {tls}; baseline poll: {bench.baseline():.2f} s")
+
+    results: Results = {}
+    first, second = "0 new", f"{args.new} new"
+    results[first] = {name: {} for name in IMPLEMENTATIONS}
+    bench.measure(first, 0, results)
+    write_to_maildir(user, realistic_messages(args.new, seed=args.seed + 1))
+    bench.probe()
+    results[second] = {name: {} for name in IMPLEMENTATIONS}
+    bench.measure(second, args.new, results)
+    return results
 
 
 def _write_json(
     args: argparse.Namespace,
     command: str,
     facts: dict[str, str],
-    results: Results,
-    rows: list[list[str]],
+    mailboxes: dict[int, Results],
+    tables: dict[int, list[list[str]]],
 ) -> None:
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     path = Path(args.json) if args.json else ROOT / "bench" / "results" / f"poll-{stamp}.json"
@@ -366,13 +387,20 @@ def _write_json(
         "command": command,
         "machine": facts,
         "options": vars(args),
-        "table": rows,
-        "samples": {
-            scenario: {
-                name: {mode: [asdict(s) for s in cell.samples] for mode, cell in modes.items()}
-                for name, modes in by_name.items()
+        "mailboxes": {
+            str(messages): {
+                "table": tables[messages],
+                "samples": {
+                    scenario: {
+                        name: {
+                            mode: [asdict(s) for s in cell.samples] for mode, cell in modes.items()
+                        }
+                        for name, modes in by_name.items()
+                    }
+                    for scenario, by_name in results.items()
+                },
             }
-            for scenario, by_name in results.items()
+            for messages, results in mailboxes.items()
         },
     }
     path.write_text(json.dumps(document, indent=1, ensure_ascii=False) + "\n")
