@@ -27,21 +27,13 @@ from ..errors import (
     TlsError,
 )
 from ..settings import AuthMethod, Security, ServerSettings
-from .auth import (
-    apop_digest,
-    check_credentials,
-    choose_method,
-    describe_xoauth2_challenge,
-    fits_initial_response,
-    plain_response,
-    secrets_of,
-    xoauth2_response,
-)
+from .auth import check_credentials, choose_method, secrets_of
 from .batch import Reply, Request
 from .capabilities import MAX_CAPA_LINES, NO_CAPABILITIES, Capabilities, parse_capabilities
 from .connection import Connection, SessionStats, open_connection
 from .framing import MAX_LINE, BodyDecoder
 from .listing import MAX_LISTING_BYTES, MAX_LISTING_LINE, parse_list, parse_stat, parse_uidl
+from .login import log_in
 from .profile import ServerProfile
 from .responses import MAX_STATUS_LINE, Kind, Status, error_for, parse_status
 from .tls import get_ssl_context
@@ -272,15 +264,8 @@ class Pop3Client:
 
     async def _authenticate(self, method: AuthMethod) -> None:
         async with self._exchange(_State.AUTHORIZATION) as conn:
-            match method:
-                case AuthMethod.XOAUTH2:
-                    await self._auth_xoauth2(conn)
-                case AuthMethod.PLAIN:
-                    await self._auth_plain(conn)
-                case AuthMethod.APOP:
-                    await self._apop(conn)
-                case _:
-                    await self._user_pass(conn)
+            wire = _Wire(self, conn)
+            await log_in(wire, method, self.settings, self._greeting_raw, self._login_error)
             self._state = _State.TRANSACTION
 
     def take_capabilities(self, reply: Reply) -> None:
@@ -292,81 +277,6 @@ class Pop3Client:
         # CAPA only before login keeps what it said then.
         if capabilities.supported or not self.capabilities.supported:
             self.capabilities = capabilities
-
-    async def _user_pass(self, conn: Connection) -> None:
-        settings = self.settings
-        await self._send(conn, f"USER {settings.username}")
-        self._check_login(await self._status(conn), "USER")
-        await self._send(conn, f"PASS {settings.password}", shown="PASS ****")
-        self._check_login(await self._status(conn), "PASS")
-
-    async def _apop(self, conn: Connection) -> None:
-        digest = apop_digest(self._greeting_raw, self.settings.password)
-        if digest is None:
-            raise AuthError(f"{conn.peer} does not offer APOP (no timestamp in its greeting)")
-        username = self.settings.username
-        await self._send(conn, f"APOP {username} {digest}", shown=f"APOP {username} ****")
-        self._check_login(await self._status(conn), "APOP")
-
-    async def _auth_plain(self, conn: Connection) -> None:
-        response = plain_response(self.settings.username, self.settings.password)
-        if fits_initial_response("PLAIN", response):
-            await self._send(conn, f"AUTH PLAIN {response}", shown="AUTH PLAIN ****")
-            status = await self._status(conn, sasl=True)
-        else:  # RFC 5034 §4: the initial response would make the line too long
-            await self._send(conn, "AUTH PLAIN")
-            status = await self._status(conn, sasl=True)
-            if status.kind is Kind.CONTINUE:
-                await self._send(conn, response, shown="****", command=False)
-                status = await self._status(conn, sasl=True)
-        await self._finish_sasl(conn, status, "AUTH PLAIN", response)
-
-    async def _auth_xoauth2(self, conn: Connection) -> None:
-        token = self.settings.oauth_token
-        if not token:
-            raise AuthError("XOAUTH2 needs an OAuth access token")
-        response = xoauth2_response(self.settings.username, token)
-        # Always two steps: a token never fits in 255 octets, and Microsoft 365 requires it.
-        await self._send(conn, "AUTH XOAUTH2")
-        status = await self._status(conn, sasl=True)
-        if status.kind is Kind.OK:
-            raise ProtocolError(f"{conn.peer} accepted AUTH XOAUTH2 without credentials")
-        if status.kind is Kind.CONTINUE:
-            await self._send(conn, response, shown="****", command=False)
-            status = await self._status(conn, sasl=True)
-        if status.kind is Kind.CONTINUE:
-            # Google: "+ base64(JSON error)"; an empty line fetches the final -ERR.
-            detail = describe_xoauth2_challenge(status.text)
-            await self._send(conn, "", shown="(empty line)", command=False)
-            final = await self._status(conn, sasl=True)
-            if final.kind is Kind.OK:
-                _LOGGER.warning("%s: XOAUTH2 error challenge (%s), then +OK", conn.peer, detail)
-                return
-            if final.kind is Kind.CONTINUE:
-                raise ProtocolError(f"{conn.peer} kept sending XOAUTH2 challenges")
-            error = self._login_error(final, "AUTH XOAUTH2", response)
-            if isinstance(error, AuthError):
-                raise AuthError(
-                    f"the server rejected the OAuth token ({detail}); {error}",
-                    response_code=final.code,
-                )
-            raise error
-        self._check_login(status, "AUTH XOAUTH2", response)
-
-    async def _finish_sasl(
-        self, conn: Connection, status: Status, command: str, response: str
-    ) -> None:
-        if status.kind is Kind.CONTINUE:  # a challenge PLAIN does not expect: cancel
-            await self._send(conn, "*", command=False)
-            final = await self._status(conn, sasl=True)
-            if final.kind is Kind.CONTINUE:
-                raise ProtocolError(f"{conn.peer} does not end the SASL exchange")
-            raise AuthError(f"{conn.peer} sent an unexpected challenge for {command}")
-        self._check_login(status, command, response)
-
-    def _check_login(self, status: Status, command: str, *extra_secrets: str) -> None:
-        if not status.ok:
-            raise self._login_error(status, command, *extra_secrets)
 
     def _login_error(self, status: Status, command: str, *extra_secrets: str) -> Pop3Error:
         return error_for(
@@ -714,6 +624,21 @@ class Pop3Client:
             login_delay=self.capabilities.login_delay,
             redact=self._secrets,
         )
+
+
+class _Wire:
+    """The stream of one login exchange, for :mod:`.login`."""
+
+    def __init__(self, client: Pop3Client, conn: Connection) -> None:
+        self._client = client
+        self._conn = conn
+        self.peer = conn.peer
+
+    async def send(self, *lines: str, shown: str | None = None, command: bool = True) -> None:
+        await self._client._send(self._conn, *lines, shown=shown, command=command)
+
+    async def status(self, *, sasl: bool = False) -> Status:
+        return await self._client._status(self._conn, sasl=sasl)
 
 
 def _check_number_args(numbers: Sequence[int], count: int) -> None:
