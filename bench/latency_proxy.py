@@ -4,7 +4,9 @@ It forwards raw TCP, so TLS passes through untouched and the counts are what a n
 carry (TLS records and handshake included). A server *turn* starts whenever the server sends
 after the client spoke: an answer the client waited for, i.e. one round trip. A lone TLS 1.3
 alert record (the ``close_notify`` both sides send at the end, at the same moment) is counted
-in bytes but starts no turn: which of the two arrives first is a race, not a round trip. The delay
+in bytes but starts no turn: which of the two arrives first is a race, not a round trip. Nor does
+anything the server sends after the client began to close (sent its ``close_notify`` or closed
+its side: an answer to a ``QUIT`` that the client did not wait for): nobody waits for it. The delay
 is added to every chunk in both directions without limiting bandwidth (chunks in flight
 overlap), like a long link rather than a slow one. The TCP handshake itself is not delayed:
 the proxy accepts locally, so a real link costs one more round trip than shown here.
@@ -61,15 +63,21 @@ class _Link:
         self.delay = delay
         self.counts = ConnectionCounts()
         self._last: str | None = None
+        self.client_closed = False
+        """The client began to close: what the server sends now, nobody waits for."""
 
     def note(self, direction: str, data: bytes) -> None:
         """Count a chunk as it arrives at the proxy (before any delay)."""
         counts = self.counts
         if direction == _CLIENT:
             counts.client_bytes += len(data)
+            if _ends_with_alert(data):
+                self.client_closed = True
         else:
             counts.server_bytes += len(data)
         if _is_lone_alert(data) or self._last == direction:
+            return
+        if direction == _SERVER and self.client_closed:
             return
         if direction == _CLIENT:
             counts.client_turns += 1
@@ -91,6 +99,8 @@ class _Link:
         except OSError:
             pass
         finally:
+            if direction == _CLIENT:
+                self.client_closed = True
             line.put_nowait((loop.time() + self.delay, b""))  # EOF travels with the same delay
             await sender
 
@@ -115,6 +125,10 @@ class _Link:
 
 def _is_lone_alert(data: bytes) -> bool:
     return len(data) == _TLS13_ALERT_SIZE and data.startswith(_TLS13_ALERT)
+
+
+def _ends_with_alert(data: bytes) -> bool:
+    return data[-_TLS13_ALERT_SIZE:].startswith(_TLS13_ALERT)
 
 
 async def _serve(target_host: str, target_port: int, delay: float) -> None:

@@ -43,20 +43,22 @@ def test_poll_benchmark_counts_round_trips_and_bytes(tmp_path: Path) -> None:
             proxied, delayed = wire(scenario, name, "proxy"), wire(scenario, name, "delayed")
             assert proxied["client_bytes"] > 0
             assert proxied["server_bytes"] > 0
-            # The delay changes timing only, never the conversation.
-            assert delayed["server_turns"] == proxied["server_turns"]
+            # The delay changes timing only, never the conversation. (Without delay the proxy
+            # may count the answer to the engine's QUIT, which arrives after the engine left.)
+            extra = 1 if name == "engine" else 0
+            assert 0 <= proxied["server_turns"] - delayed["server_turns"] <= extra
 
     # poplib waits once per TOP; the engine sends them all in one pipelined batch, after the
     # full listing that the failed quick check calls for.
     poplib_extra = (
-        wire(f"{NEW} new", "poplib", "proxy")["server_turns"]
-        - wire("0 new", "poplib", "proxy")["server_turns"]
+        wire(f"{NEW} new", "poplib", "delayed")["server_turns"]
+        - wire("0 new", "poplib", "delayed")["server_turns"]
     )
     engine_extra = (
-        wire(f"{NEW} new", "engine", "proxy")["server_turns"]
-        - wire("0 new", "engine", "proxy")["server_turns"]
+        wire(f"{NEW} new", "engine", "delayed")["server_turns"]
+        - wire("0 new", "engine", "delayed")["server_turns"]
     )
     assert (poplib_extra, engine_extra) == (NEW, 2)
-    assert wire("0 new", "engine", "proxy")["server_turns"] == 4  # TLS 2, AUTH, the quick check
+    assert wire("0 new", "engine", "delayed")["server_turns"] == 4  # TLS 2, AUTH, quick check
     engine = samples[f"{NEW} new"]["engine"]["proxy"][0]["pop3"]
     assert engine["commands"] - engine["round_trips"] >= NEW - 1

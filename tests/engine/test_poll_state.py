@@ -23,7 +23,10 @@ VERSION_1 = {
     "pending_deletion": [],
     "latest": {"uid": "b"},
 }
-SNAPSHOT = ListingSnapshot(uids=("a", "b"), octets=900, last_size=400, listed_at=1_750_000_000.0)
+SOURCE = "ssl://mail.example.org:995/alice"
+SNAPSHOT = ListingSnapshot(
+    source=SOURCE, uids=("a", "b"), octets=900, last_size=400, listed_at=1_750_000_000.0
+)
 PROFILE = ServerProfile(
     server="ssl://mail.example.org:995", greeting="Dovecot ready.", capabilities=("TOP", "UIDL")
 )
@@ -61,6 +64,7 @@ def test_version_2_round_trip() -> None:
         ({"uids": "ab"}, {"server": 1}),
         ({**SNAPSHOT.to_json(), "octets": -1}, {**PROFILE.to_json(), "capabilities": [1]}),
         ({**SNAPSHOT.to_json(), "listed_at": True}, []),
+        ({**SNAPSHOT.to_json(), "source": None}, None),
     ],
 )
 def test_damaged_listing_or_profile_is_dropped_not_the_tracking(listing: Any, server: Any) -> None:
@@ -75,12 +79,13 @@ def test_no_listing_without_a_baseline() -> None:
     assert PollState.from_json(document).listing is None
 
 
-def test_snapshot_is_usable_for_an_hour_and_only_when_every_uid_is_known() -> None:
+def test_snapshot_is_usable_for_an_hour_of_its_maildrop_when_every_uid_is_known() -> None:
     listed = SNAPSHOT.listed_at
-    assert SNAPSHOT.usable(listed + 3599, {"a", "b"})
-    assert not SNAPSHOT.usable(listed + 3600, {"a", "b"})
-    assert not SNAPSHOT.usable(listed - 1, {"a", "b"})
-    assert not SNAPSHOT.usable(listed, {"a"})
+    assert SNAPSHOT.usable(SOURCE, listed + 3599, {"a", "b"})
+    assert not SNAPSHOT.usable(SOURCE, listed + 3600, {"a", "b"})
+    assert not SNAPSHOT.usable(SOURCE, listed - 1, {"a", "b"})
+    assert not SNAPSHOT.usable(SOURCE, listed, {"a"})
+    assert not SNAPSHOT.usable("ssl://mail.example.org:995/bob", listed, {"a", "b"})
 
 
 MARK = ListingMark(count=2, octets=900, last_uid="b", last_size=400)

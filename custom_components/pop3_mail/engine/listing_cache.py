@@ -13,7 +13,9 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any, TypeGuard
 
+from .pop3.profile import server_key
 from .pop3.quick_listing import ListingMark
+from .settings import ServerSettings
 
 FULL_LISTING_INTERVAL = 3600.0
 """Seconds after which a poll lists the whole maildrop even when the quick check passes."""
@@ -23,6 +25,8 @@ FULL_LISTING_INTERVAL = 3600.0
 class ListingSnapshot:
     """The maildrop as the last full listing saw it."""
 
+    source: str
+    """Whose maildrop: security mode, host, port and user (see :func:`listing_source`)."""
     uids: tuple[str, ...]
     """UIDs in message-number order."""
     octets: int
@@ -42,20 +46,22 @@ class ListingSnapshot:
             last_size=self.last_size,
         )
 
-    def usable(self, now: float, known: Collection[str]) -> bool:
-        """Whether a poll at ``now`` may stand on this listing if the quick check passes.
+    def usable(self, source: str, now: float, known: Collection[str]) -> bool:
+        """Whether a poll of ``source`` at ``now`` may stand on this listing if the check passes.
 
-        Not once an hour has passed (or the clock went back), and not while a listed UID is
-        unknown to the tracker (``known``): mail left for later by the per-poll cap, or whose
-        announcement failed or was deferred, must be found again by a real listing.
+        Not for another maildrop (the account was reconfigured), not once an hour has passed
+        (or the clock went back), and not while a listed UID is unknown to the tracker
+        (``known``): mail left for later by the per-poll cap, or whose announcement failed or
+        was deferred, must be found again by a real listing.
         """
-        if not 0 <= now - self.listed_at < FULL_LISTING_INTERVAL:
+        if source != self.source or not 0 <= now - self.listed_at < FULL_LISTING_INTERVAL:
             return False
         return all(uid in known for uid in self.uids)
 
     def to_json(self) -> dict[str, Any]:
         """JSON-ready form."""
         return {
+            "source": self.source,
             "uids": list(self.uids),
             "octets": self.octets,
             "last_size": self.last_size,
@@ -67,13 +73,26 @@ class ListingSnapshot:
         """Inverse of :meth:`to_json`; anything malformed is ``None`` (the next poll lists)."""
         if not isinstance(data, dict):
             return None
-        uids, octets = data.get("uids"), data.get("octets")
+        source, uids, octets = data.get("source"), data.get("uids"), data.get("octets")
         last_size, listed_at = data.get("last_size"), data.get("listed_at")
+        if not isinstance(source, str):
+            return None
         if not (isinstance(uids, list) and all(isinstance(uid, str) for uid in uids)):
             return None
         if not (_count(octets) and _count(last_size) and _number(listed_at)):
             return None
-        return cls(uids=tuple(uids), octets=octets, last_size=last_size, listed_at=listed_at)
+        return cls(
+            source=source,
+            uids=tuple(uids),
+            octets=octets,
+            last_size=last_size,
+            listed_at=listed_at,
+        )
+
+
+def listing_source(settings: ServerSettings) -> str:
+    """Which maildrop a listing belongs to: the server (as a profile names it) and the user."""
+    return f"{server_key(settings)}/{settings.username}"
 
 
 def _count(value: object) -> TypeGuard[int]:

@@ -20,11 +20,12 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
+from typing import Any
 
 from .dispatch.executor import ExecutorRunner, default_executor_runner
 from .errors import LoginDelayError
 from .fetching import Summariser, fetch_new, latest_summary
-from .listing_cache import ListingSnapshot
+from .listing_cache import ListingSnapshot, listing_source
 from .mail.model import MailSummary
 from .maildrop import IDENTITY_BATCH, Listing, list_maildrop
 from .poll_result import (
@@ -86,6 +87,8 @@ class Mailbox:
         )
         self._lock = asyncio.Lock()
         self._state: PollState | None = None
+        self._saved: dict[str, Any] | None = None
+        """The document last saved (an unchanged state is not written again)."""
         self._listing_uids: list[str] = []
         self._last_session_start: float | None = None
         self._login_delay: int | None = None
@@ -136,7 +139,7 @@ class Mailbox:
                 read_capabilities=False,  # pipelined with the listing instead
             ) as client:
                 connected = time.monotonic()
-                previous = _usable_listing(poll_state, now)
+                previous = _usable_listing(poll_state, listing_source(self.settings), now)
                 listing = await list_maildrop(client, previous, now=now, read_capabilities=True)
                 self._login_delay = client.capabilities.login_delay
                 deleted = await self._delete_pending(client, listing, state)
@@ -265,7 +268,12 @@ class Mailbox:
 
     async def _save(self) -> None:
         assert self._state is not None
-        await self._store.save(self._state.to_json())
+        document = self._state.to_json()
+        # Most polls change nothing; writing (and fsyncing) the same document again would cost
+        # a 2.5 MB write every few minutes for a 50,000-message maildrop.
+        if document != self._saved:
+            await self._store.save(document)
+            self._saved = document
 
     async def _delete_pending(
         self, client: Pop3Client, listing: Listing, state: TrackingState
@@ -285,7 +293,7 @@ class Mailbox:
         return deleted
 
 
-def _usable_listing(state: PollState, now: float) -> ListingSnapshot | None:
+def _usable_listing(state: PollState, source: str, now: float) -> ListingSnapshot | None:
     """The last full listing, if a quick check may stand for a new one (else list in full).
 
     Not while deletions are pending: ``DELE`` needs this session's numbers of those UIDs.
@@ -293,7 +301,7 @@ def _usable_listing(state: PollState, now: float) -> ListingSnapshot | None:
     snapshot = state.listing
     if snapshot is None or not state.quick_listing or state.tracking.pending_deletion:
         return None
-    return snapshot if snapshot.usable(now, state.tracking.seen) else None
+    return snapshot if snapshot.usable(source, now, state.tracking.seen) else None
 
 
 def _newest(uids: Sequence[str], limit: int) -> tuple[str, ...]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .identity import message_identity
-from .listing_cache import ListingSnapshot
+from .listing_cache import ListingSnapshot, listing_source
 from .pop3 import Pop3Client, Reply, Request
 from .pop3.capabilities import MAX_CAPA_LINES
 from .pop3.quick_listing import Verdict, check_requests, judge, read_stat, stat_matches
@@ -92,7 +92,7 @@ async def list_maildrop(
     listing, real_uids = await _full_listing(client, *replies)
     listing.quick_unsupported = unsupported
     if real_uids:
-        listing.snapshot = _snapshot(listing, stat, now)
+        listing.snapshot = _snapshot(listing, listing_source(client.settings), stat, now)
     return listing
 
 
@@ -155,7 +155,9 @@ async def _identities(client: Pop3Client, numbers: list[int], sizes: dict[int, i
     return uid_list
 
 
-def _snapshot(listing: Listing, stat: tuple[int, int] | None, now: float) -> ListingSnapshot | None:
+def _snapshot(
+    listing: Listing, source: str, stat: tuple[int, int] | None, now: float
+) -> ListingSnapshot | None:
     """What the next quick check may compare with, if this listing (with real UIDs) can be one.
 
     Not when the numbers have gaps (``UIDL n`` would ask for the wrong message) and not when
@@ -167,6 +169,7 @@ def _snapshot(listing: Listing, stat: tuple[int, int] | None, now: float) -> Lis
     if listing.numbers != list(range(1, count + 1)) or (stat is not None and stat[0] != count):
         return None
     return ListingSnapshot(
+        source=source,
         uids=tuple(listing.uids),
         octets=listing.total_size if stat is None else stat[1],
         last_size=listing.sizes[count] if count else 0,

@@ -291,3 +291,19 @@ async def test_an_empty_maildrop_stays_quick(
     assert batches.sent[0] == ["CAPA", "STAT"]
     assert (empty.message_count, empty.total_size, empty.latest) == (0, 0, None)
     assert announced.subjects == ["message 1"]
+
+
+async def test_the_listing_of_another_maildrop_is_not_stood_on(
+    dovecot: DovecotServer, mail_user: MailUser, state_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The same state after the account was reconfigured to another user (Home Assistant keeps
+    # an entry's store across a reconfiguration).
+    mail_user.deliver(make_message(1))
+    await dovecot_mailbox(dovecot, mail_user, state_path).poll()
+    other = dovecot.add_user()
+    other.deliver(make_message(1))
+    batches = record_batches(monkeypatch)
+
+    await dovecot_mailbox(dovecot, other, state_path).poll()
+
+    assert batches.full_listings == 1

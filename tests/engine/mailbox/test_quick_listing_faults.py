@@ -181,3 +181,22 @@ async def test_uidl_storm_on_a_scripted_server(
 
     assert storm.storm
     assert storm.new_messages == ()
+
+
+async def test_deletion_by_another_client_on_a_scripted_server(
+    start_fault_server: StartFaultServer, state_path: Path
+) -> None:
+    messages = [make_message(n) for n in range(1, 4)]
+    script = Script(messages=messages, uidls=["a", "b", "c"])
+    server = await start_fault_server(script)
+    mailbox = fault_mailbox(server, state_path)
+    await mailbox.poll()
+    # "b" deleted: "c" is message 2 now.
+    script.messages, script.uidls = [messages[0], messages[2]], ["a", "c"]
+    start = len(server.received)
+
+    result = await mailbox.poll()
+
+    assert since(server, start) == ["CAPA", "STAT", "UIDL 3", "LIST 3", "UIDL", "LIST"]
+    assert result.message_count == 2
+    assert saved_state(state_path)["missing_since"].keys() == {"b"}

@@ -15,7 +15,7 @@ from pop3_mail.errors import CommandError, LoginDelayError
 from pop3_mail.identity import message_identity
 from pop3_mail.mailbox import IDENTITY_BATCH
 from pop3_mail.pop3 import Pop3Client
-from tests.engine.pop3.helpers import StartFaultServer
+from tests.engine.pop3.helpers import StartFaultServer, wait_until
 from tests.support.dovecot import DovecotServer, MailUser
 from tests.support.fault_server import DEFAULT_CAPA, FaultServer, FaultSession, Script, reply
 
@@ -341,6 +341,7 @@ async def test_concurrent_polls_never_overlap(
     announced = Announcements()
 
     results = await asyncio.gather(mailbox.poll(on_new=announced), mailbox.poll(on_new=announced))
+    await wait_until(lambda: not server.sessions, "both sessions ended")  # QUIT is not awaited
 
     log = server.received[start:]
     assert log.count("QUIT") == 2

@@ -234,8 +234,9 @@ class Pop3Client:
 
         A rejection raises at once (``AuthError``, or the error its response code names);
         no other mechanism is tried, to avoid account lockouts. The one exception: a rejection
-        without ``[AUTH]`` on remembered capabilities, after which a fresh ``CAPA`` names
-        another mechanism (the server changed; the first try checked no password).
+        on remembered capabilities, after which a fresh ``CAPA`` names another mechanism (the
+        server changed, so the first try met a mechanism it no longer has: no password was
+        checked). With the same mechanism, the rejection stands.
 
         ``read_capabilities=False`` leaves the post-login ``CAPA`` to the caller, who may
         pipeline it (see :meth:`take_capabilities`).
@@ -252,7 +253,7 @@ class Pop3Client:
             self._adopt(await self._capa())
 
     async def _method_after_refusal(self, err: AuthError, tried: AuthMethod) -> AuthMethod | None:
-        if not self._remembered or err.response_code is not None or not self.connected:
+        if not self._remembered or not self.connected:
             return None
         self._remembered = False
         try:

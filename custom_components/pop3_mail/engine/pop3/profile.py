@@ -7,8 +7,8 @@ greeting logs in on the remembered capabilities. Anything else reads ``CAPA`` ag
 
 - another security mode, host or port (the user reconfigured the account);
 - another greeting (a server upgrade or migration usually changes it);
-- a login that fails on remembered capabilities without ``[AUTH]`` (the mechanism may have
-  gone; see ``Pop3Client.login``).
+- a login that fails on remembered capabilities (the mechanism may have gone; see
+  ``Pop3Client.login``), so that stale capabilities never make a login fail.
 
 Security never rests on a profile. With STARTTLS, ``STLS`` is sent whatever the profile says
 and a refusal ends the session, and ``CAPA`` is always read again inside TLS (RFC 2595 §4): a
