@@ -82,9 +82,8 @@ class Mailbox:
         self._store = store
         self._ssl_context = ssl_context
         self._clock = clock
-        self._summariser = Summariser(
-            settings.account_key, self.options, executor_runner or default_executor_runner
-        )
+        self._run_blocking = executor_runner or default_executor_runner
+        self._summariser = Summariser(settings.account_key, self.options, self._run_blocking)
         self._lock = asyncio.Lock()
         self._state: PollState | None = None
         self._saved: dict[str, Any] | None = None
@@ -140,7 +139,13 @@ class Mailbox:
             ) as client:
                 connected = time.monotonic()
                 previous = _usable_listing(poll_state, listing_source(self.settings), now)
-                listing = await list_maildrop(client, previous, now=now, read_capabilities=True)
+                listing = await list_maildrop(
+                    client,
+                    previous,
+                    now=now,
+                    read_capabilities=True,
+                    run_blocking=self._run_blocking,
+                )
                 self._login_delay = client.capabilities.login_delay
                 deleted = await self._delete_pending(client, listing, state)
                 listed = time.monotonic()

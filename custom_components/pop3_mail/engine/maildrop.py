@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .dispatch.executor import ExecutorRunner
 from .identity import message_identity
 from .listing_cache import ListingSnapshot, listing_source
 from .pop3 import Pop3Client, Reply, Request
@@ -18,6 +19,9 @@ from .pop3.quick_listing import Verdict, check_requests, judge, read_stat, stat_
 
 IDENTITY_BATCH = 50
 """Messages identified per ``TOP n 0`` batch on servers without ``UIDL`` (one pipelined batch)."""
+INLINE_LISTING_MAX = 10_000
+"""Longer listings are parsed by the executor runner: 50,000 ``UIDL`` and ``LIST`` lines take
+about 75 ms of CPU, too long to hold Home Assistant's event loop."""
 
 _CAPA = Request("CAPA", multiline=True, max_lines=MAX_CAPA_LINES)
 _STAT = Request("STAT")
@@ -67,12 +71,18 @@ class Listing:
 
 
 async def list_maildrop(
-    client: Pop3Client, previous: ListingSnapshot | None, *, now: float, read_capabilities: bool
+    client: Pop3Client,
+    previous: ListingSnapshot | None,
+    *,
+    now: float,
+    read_capabilities: bool,
+    run_blocking: ExecutorRunner,
 ) -> Listing:
     """List the maildrop, standing on ``previous`` when the quick check says nothing changed.
 
     ``previous`` is only passed when it is usable (:meth:`ListingSnapshot.usable`).
-    ``read_capabilities`` adds the post-login ``CAPA`` to the first batch.
+    ``read_capabilities`` adds the post-login ``CAPA`` to the first batch. ``run_blocking``
+    parses long listings off the event loop.
     """
     capa = [_CAPA] if read_capabilities else []
     stat: tuple[int, int] | None = None
@@ -89,7 +99,8 @@ async def list_maildrop(
         client.take_capabilities(replies.pop(0))
     if ask_stat:
         stat = read_stat(replies.pop(0))
-    listing, real_uids = await _full_listing(client, *replies)
+    uidl, listed = replies
+    listing, real_uids = await _full_listing(client, uidl, listed, run_blocking)
     listing.quick_unsupported = unsupported
     if real_uids:
         listing.snapshot = _snapshot(listing, listing_source(client.settings), stat, now)
@@ -125,10 +136,17 @@ def _standing_on(previous: ListingSnapshot) -> Listing:
     )
 
 
-async def _full_listing(client: Pop3Client, uidl: Reply, listed: Reply) -> tuple[Listing, bool]:
+async def _full_listing(
+    client: Pop3Client, uidl: Reply, listed: Reply, run_blocking: ExecutorRunner
+) -> tuple[Listing, bool]:
     """The listing, and whether every message has a UID from ``UIDL``."""
-    sizes = client.sizes_from(listed)
-    uids = client.uids_from(uidl)
+    if len(listed.lines) + len(uidl.lines) > INLINE_LISTING_MAX:
+        # Parsing reads the answers only (each Reply is this function's own): safe in a thread.
+        sizes = await run_blocking(client.sizes_from, listed)
+        uids = await run_blocking(client.uids_from, uidl)
+    else:
+        sizes = client.sizes_from(listed)
+        uids = client.uids_from(uidl)
     numbers = sorted(sizes)
     if uids is None:
         uid_list = await _identities(client, numbers, sizes)

@@ -9,13 +9,19 @@ The cases Dovecot cannot produce (renumbering, no ``UIDL n``) are in
 
 from __future__ import annotations
 
+import asyncio
 import json
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from pop3_mail import maildrop
 from pop3_mail.listing_cache import FULL_LISTING_INTERVAL
-from pop3_mail.mailbox import Announcement, PollOptions, PollResult
+from pop3_mail.mailbox import Announcement, Mailbox, PollOptions, PollResult
+from pop3_mail.state_store import JsonFileStore
+from tests.engine.pop3.helpers import dovecot_settings
 from tests.support.dovecot import DovecotServer, MailUser
 
 from .helpers import (
@@ -307,3 +313,25 @@ async def test_the_listing_of_another_maildrop_is_not_stood_on(
     await dovecot_mailbox(dovecot, other, state_path).poll()
 
     assert batches.full_listings == 1
+
+
+async def test_a_long_listing_is_parsed_by_the_executor_runner(
+    dovecot: DovecotServer, mail_user: MailUser, state_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(maildrop, "INLINE_LISTING_MAX", 2)  # "long" from three lines on
+    ran: list[str] = []
+
+    def runner(func: Callable[..., Any], /, *args: Any) -> Awaitable[Any]:
+        ran.append(getattr(func, "__name__", "?"))
+        return asyncio.get_running_loop().run_in_executor(None, func, *args)
+
+    mail_user.deliver_many([make_message(1), make_message(2)])
+    settings = dovecot_settings(dovecot, mail_user)
+    mailbox = Mailbox(settings, JsonFileStore(state_path), executor_runner=runner)
+
+    result = await mailbox.poll()
+
+    assert ran == ["sizes_from", "uids_from"]
+    assert result.message_count == 2
+    assert result.latest is not None
+    assert result.latest.subject == "message 2"
