@@ -19,6 +19,9 @@ from .pop3.quick_listing import Verdict, check_requests, judge, read_stat, stat_
 
 IDENTITY_BATCH = 50
 """Messages identified per ``TOP n 0`` batch on servers without ``UIDL`` (one pipelined batch)."""
+UNPIPELINED_QUICK_MIN = 1_000
+"""Without PIPELINING the quick check costs a round trip per command, one more than the whole
+listing when nothing changed: worth it only where the listing is long (1,000 messages: 35 kB)."""
 INLINE_LISTING_MAX = 10_000
 """Longer listings are parsed by the executor runner: 50,000 ``UIDL`` and ``LIST`` lines take
 about 75 ms of CPU, too long to hold Home Assistant's event loop."""
@@ -85,6 +88,12 @@ async def list_maildrop(
     parses long listings off the event loop.
     """
     capa = [_CAPA] if read_capabilities else []
+    if (
+        previous is not None
+        and not client.capabilities.pipelining
+        and len(previous.uids) < UNPIPELINED_QUICK_MIN
+    ):
+        previous = None
     stat: tuple[int, int] | None = None
     unsupported = False
     if previous is not None:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from pop3_mail import maildrop
 from pop3_mail.listing_cache import FULL_LISTING_INTERVAL
 from tests.engine.pop3.helpers import StartFaultServer
 from tests.support.fault_server import DEFAULT_CAPA, FaultServer, Script, reply
@@ -126,8 +129,9 @@ async def test_what_fools_the_quick_check_is_found_by_the_hourly_listing(
 
 
 async def test_stat_octets_other_than_the_listed_sizes(
-    start_fault_server: StartFaultServer, state_path: Path
+    start_fault_server: StartFaultServer, state_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(maildrop, "UNPIPELINED_QUICK_MIN", 1)
     # Some servers count octets in STAT otherwise than in LIST (LF line ends on disk, say).
     script = Script(
         messages=[make_message(1)],
@@ -150,8 +154,9 @@ async def test_stat_octets_other_than_the_listed_sizes(
 
 
 async def test_without_pipelining_a_changed_count_stops_after_stat(
-    start_fault_server: StartFaultServer, state_path: Path
+    start_fault_server: StartFaultServer, state_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(maildrop, "UNPIPELINED_QUICK_MIN", 1)
     script = Script(messages=[make_message(1)], capa=NO_PIPELINING_CAPA)
     server = await start_fault_server(script)
     mailbox = fault_mailbox(server, state_path)
@@ -165,6 +170,21 @@ async def test_without_pipelining_a_changed_count_stops_after_stat(
 
     assert since(server, start) == ["CAPA", "STAT", "UIDL", "LIST", "TOP 2 50"]
     assert announced.subjects == ["message 2"]
+
+
+async def test_without_pipelining_a_short_maildrop_is_listed_in_full(
+    start_fault_server: StartFaultServer, state_path: Path
+) -> None:
+    # Each command its own round trip: STAT, UIDL n and LIST n cost more than a short listing.
+    script = Script(messages=[make_message(1)], capa=NO_PIPELINING_CAPA)
+    server = await start_fault_server(script)
+    mailbox = fault_mailbox(server, state_path)
+    await mailbox.poll()
+    start = len(server.received)
+
+    await mailbox.poll()
+
+    assert since(server, start) == ["CAPA", "UIDL", "LIST"]
 
 
 async def test_uidl_storm_on_a_scripted_server(
