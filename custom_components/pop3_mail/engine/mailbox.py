@@ -268,7 +268,10 @@ class Mailbox:
 
     async def _load_state(self) -> PollState:
         if self._state is None:
-            self._state = PollState.from_json(await self._store.load())
+            document = await self._store.load()
+            self._state = PollState.from_json(document)
+            # What the store holds, if it is what this state saves as (not an older version).
+            self._saved = document if document == self._state.to_json() else None
         return self._state
 
     async def _save(self) -> None:

@@ -335,3 +335,32 @@ async def test_a_long_listing_is_parsed_by_the_executor_runner(
     assert result.message_count == 2
     assert result.latest is not None
     assert result.latest.subject == "message 2"
+
+
+class CountingStore(JsonFileStore):
+    """A JSON file store that counts its writes."""
+
+    saves = 0
+
+    async def save(self, data: dict[str, Any]) -> None:
+        self.saves += 1
+        await super().save(data)
+
+
+async def test_a_poll_that_changes_nothing_writes_nothing(
+    dovecot: DovecotServer, mail_user: MailUser, state_path: Path
+) -> None:
+    mail_user.deliver(make_message(1))
+    settings = dovecot_settings(dovecot, mail_user)
+    await Mailbox(settings, JsonFileStore(state_path)).poll()
+    store = CountingStore(state_path)
+    mailbox = Mailbox(settings, store)  # after a restart: the state as saved
+
+    await mailbox.poll()
+    await mailbox.poll()
+    assert store.saves == 0
+    mail_user.deliver(make_message(2))
+    await mailbox.poll()
+    assert store.saves == 1
+    await mailbox.poll()
+    assert store.saves == 1
