@@ -71,15 +71,16 @@ class Probe:
             late = max(0.0, time.perf_counter() - asked - PROBE_INTERVAL)
             self.lags.append((late, time.thread_time() - cpu))
 
-    def longest(self) -> tuple[float, float]:
-        """The longest stall (wall) and the loop thread's CPU time during it."""
-        return max(self.lags)
+    def longest(self) -> tuple[float, float, float]:
+        """The longest stall (wall), the loop's CPU time during it, the most CPU of any stall."""
+        late, cpu = max(self.lags)
+        return late, cpu, max(cpu for _, cpu in self.lags)
 
 
 async def measured_poll(
     mailbox: Mailbox, large: int
-) -> tuple[tuple[float, float], float, int, bool]:
-    """Longest stall (wall, CPU), wall time, new messages, whether the large one came whole."""
+) -> tuple[tuple[float, float, float], float, int, bool]:
+    """Stalls (see :meth:`Probe.longest`), wall time, new messages, the large one whole?"""
 
     def wants_full(summary: MailSummary) -> bool:
         return summary.size >= large
@@ -137,7 +138,7 @@ def main() -> None:
 
         rows = []
         for name, options in CONFIGURATIONS.items():
-            stalls: list[tuple[float, float]] = []
+            stalls: list[tuple[float, float, float]] = []
             walls: list[float] = []
             for run in range(-1, args.runs):
                 store.write_bytes(snapshot)
@@ -146,20 +147,24 @@ def main() -> None:
                 if new != args.new or not whole:
                     raise RuntimeError(f"{name}: {new} new, large one whole: {whole}")
                 if run >= 0:
-                    stalls.append((stall[0] * 1e3, stall[1] * 1e3))
+                    stalls.append((stall[0] * 1e3, stall[1] * 1e3, stall[2] * 1e3))
                     walls.append(wall * 1e3)
             rows.append((name, stalls, statistics.median(walls)))
-            shown = [f"{late:.1f} ({cpu:.1f})" for late, cpu in stalls]
+            shown = [f"{late:.1f} ({cpu:.1f})" for late, cpu, _ in stalls]
             print(f"{name}: longest stall per poll, ms (loop CPU): {json.dumps(shown)}")
 
     print(f"\nlongest stall of the event loop per poll, {args.runs} polls each; in brackets the")
-    print("CPU time the loop's thread ran during that stall")
-    print("| configuration | longest stall, median | worst | poll wall time, median |")
-    print("|---|--:|--:|--:|")
+    print("CPU time the loop's thread ran during that stall; then the most loop CPU of any stall")
+    print("| configuration | longest stall, median | worst | most loop CPU in a stall | poll |")
+    print("|---|--:|--:|--:|--:|")
     for name, stalls, wall in rows:
-        median = statistics.median(late for late, _ in stalls)
+        median = statistics.median(late for late, _, _ in stalls)
         worst = max(stalls)
-        print(f"| {name} | {median:.1f} ms | {worst[0]:.1f} ms ({worst[1]:.1f}) | {wall:.0f} ms |")
+        busiest = max(cpu for _, _, cpu in stalls)
+        print(
+            f"| {name} | {median:.1f} ms | {worst[0]:.1f} ms ({worst[1]:.1f}) "
+            f"| {busiest:.1f} ms | {wall:.0f} ms |"
+        )
 
 
 if __name__ == "__main__":
