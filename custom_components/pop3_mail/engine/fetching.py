@@ -2,7 +2,7 @@
 
 In Home Assistant a poll runs on the event loop, where nothing may run long at a stretch.
 Parsing is the one CPU-heavy step: a summary of a ``TOP`` answer takes well under a millisecond,
-one of a 10 MB message fetched whole takes about a second. So mail larger than
+one of a 10 MB message fetched whole tens of milliseconds. So mail larger than
 ``PollOptions.inline_summary_max_bytes`` is summarised by the host's executor runner (Home
 Assistant: ``hass.async_add_executor_job``), smaller mail on the loop one message at a time,
 yielding to other tasks in between (``bench/loop_stall.py`` measures the longest stall).
