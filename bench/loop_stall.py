@@ -154,7 +154,8 @@ def main() -> None:
             print(f"{name}: longest stall per poll, ms (loop CPU): {json.dumps(shown)}")
 
     print(f"\nlongest stall of the event loop per poll, {args.runs} polls each; in brackets the")
-    print("CPU time the loop's thread ran during that stall; then the most loop CPU of any stall")
+    print("CPU time the loop's thread ran during that stall; then the most loop CPU of any stall;")
+    print("the median wall time of the poll")
     print("| configuration | longest stall, median | worst | most loop CPU in a stall | poll |")
     print("|---|--:|--:|--:|--:|")
     for name, stalls, wall in rows:
