@@ -83,7 +83,6 @@ class Mailbox:
         self._ssl_context = ssl_context
         self._clock = clock
         self._run_blocking = executor_runner or default_executor_runner
-        self._summariser = Summariser(settings.account_key, self.options, self._run_blocking)
         self._lock = asyncio.Lock()
         self._state: PollState | None = None
         self._saved: dict[str, Any] | None = None
@@ -155,7 +154,8 @@ class Mailbox:
                 reconciliation = tracker.reconcile(listing.uids, now)
                 await asyncio.sleep(0)
                 to_fetch = _newest(reconciliation.new_uids, self.options.max_new_per_poll)
-                summariser = self._summariser
+                # Per poll: the daemon may move an account to a newly found server.
+                summariser = Summariser(self.account_key, self.options, self._run_blocking)
                 new_messages, full = await fetch_new(
                     client, listing, to_fetch, summariser, wants_full
                 )
