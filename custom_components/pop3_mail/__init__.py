@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from types import MappingProxyType
-
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv
@@ -14,11 +12,14 @@ from . import bundled_engine  # noqa: F401  isort: skip
 from .const import DOMAIN
 from .coordinator import Pop3MailConfigEntry
 from .issues import async_clear_issues
+from .rule_entries import async_migrate_entry, rules_of
 from .runtime import async_create_coordinator
 from .services import async_setup_services
 from .store import OUTBOX_STORE, SEEN_STORE, EntryStore
 
 PLATFORMS = [Platform.BUTTON, Platform.EVENT, Platform.SENSOR]
+
+__all__ = ["async_migrate_entry", "async_setup", "async_setup_entry", "async_unload_entry"]
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
@@ -35,14 +36,18 @@ async def async_setup_entry(hass: HomeAssistant, entry: Pop3MailConfigEntry) -> 
     await coordinator.async_config_entry_first_refresh()
     entry.runtime_data = coordinator
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
-    options = MappingProxyType(dict(entry.options))
+    rules = rules_of(entry.subentries)
 
-    async def _options_updated(hass: HomeAssistant, entry: Pop3MailConfigEntry) -> None:
-        # Reauth and reconfigure reload by themselves; only option changes need it here.
-        if entry.options != options:
+    async def _entry_updated(hass: HomeAssistant, entry: Pop3MailConfigEntry) -> None:
+        # Reauth and reconfigure reload by themselves. Polling options apply without a reload
+        # (a reload makes every entity unavailable and back, which the logbook records); new
+        # rules need a new dispatcher, so they reload.
+        if rules_of(entry.subentries) != rules:
             hass.config_entries.async_schedule_reload(entry.entry_id)
+        else:
+            entry.runtime_data.async_apply_options(entry.options)
 
-    entry.async_on_unload(entry.add_update_listener(_options_updated))
+    entry.async_on_unload(entry.add_update_listener(_entry_updated))
     return True
 
 

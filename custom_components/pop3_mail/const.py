@@ -48,5 +48,10 @@ ATTR_UID: Final = "uid"
 STORAGE_VERSION: Final = 1
 
 CONF_RULES: Final = "rules"
+"""Where version 1 entries kept their rules (``entry.options``); migrated to subentries."""
+SUBENTRY_RULE: Final = "rule"
+"""Subentry type of a rule: its data is the rule in the engine's dict format."""
+CONFIG_VERSION: Final = 2
+"""Version 2: rules are subentries instead of ``entry.options["rules"]``."""
 OUTBOX_REFRESH_SECONDS: Final = 15
 """How often the outbox sensor looks at the dispatcher (it retries on its own schedule)."""

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import timedelta
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, CoreState, HomeAssistant, callback
@@ -35,6 +35,7 @@ from .const import (
 )
 from .login import error_key
 from .mail_data import event_data
+from .options import poll_options, scan_interval
 
 type Pop3MailConfigEntry = ConfigEntry[Pop3MailCoordinator]
 type MailListener = Callable[[MailSummary], None]
@@ -169,6 +170,20 @@ class Pop3MailCoordinator(DataUpdateCoordinator[PollResult]):
                 self.interval,
                 self.configured_interval,
             )
+
+    @callback
+    def async_apply_options(self, options: Mapping[str, Any]) -> None:
+        """New polling options, used from the next check on (the entities stay as they are)."""
+        self.mailbox.options = poll_options(options)
+        configured = scan_interval(options)
+        if configured == self.configured_interval:
+            return
+        self.configured_interval = configured
+        self._clamp_logged = False
+        self._apply_login_delay()
+        if self.poll_error is None and not self._waiting_for_start:
+            self.update_interval = timedelta(seconds=self.interval)
+            self._schedule_refresh()
 
     def login_wait(self) -> float:
         """Seconds until the server's LOGIN-DELAY allows the next session (0 when it does)."""

@@ -9,6 +9,7 @@ from homeassistant.const import CONF_PASSWORD, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 
 from .coordinator import Pop3MailConfigEntry
+from .rule_entries import rules_of
 
 TO_REDACT = {CONF_PASSWORD, CONF_USERNAME, "account", "urls"}
 """Secrets (apprise URLs of rules included), and the account name (it holds the username)."""
@@ -25,6 +26,7 @@ async def async_get_config_entry_diagnostics(
     return {
         "data": async_redact_data(dict(entry.data), TO_REDACT),
         "options": async_redact_data(dict(entry.options), TO_REDACT),
+        "rules": async_redact_data(rules_of(entry.subentries), TO_REDACT),
         "schedule": {
             "configured_interval": coordinator.configured_interval,
             "interval": coordinator.interval,

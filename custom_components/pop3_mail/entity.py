@@ -25,7 +25,6 @@ class Pop3MailEntity(CoordinatorEntity[Pop3MailCoordinator]):
         self._attr_device_info = DeviceInfo(
             identifiers={(DOMAIN, entry.entry_id)},
             name=entry.title,
-            manufacturer="POP3",
-            model=coordinator.mailbox.settings.host,
+            # No manufacturer or model: the device card would read "<host> by POP3".
             entry_type=DeviceEntryType.SERVICE,
         )

@@ -1,4 +1,4 @@
-"""One rule dispatcher per mailbox: rules from the entry's options, outbox in HA storage."""
+"""One rule dispatcher per mailbox: rules from the entry's subentries, outbox in HA storage."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ from pop3_mail.dispatch.dispatcher import Dispatcher
 from pop3_mail.dispatch.rules import RuleError, parse_rules
 from pop3_mail.mailbox import Mailbox
 
-from .const import CONF_RULES, DOMAIN
+from .const import DOMAIN
 from .coordinator import Pop3MailConfigEntry, now_timestamp
 from .mqtt_publisher import HomeAssistantMqttPublisher
+from .rule_entries import rules_of
 from .store import OUTBOX_STORE, EntryStore
 
 
@@ -25,8 +26,8 @@ async def async_start_dispatcher(
     rules are settled (delivered, or dropped when their rule is gone).
     """
     try:
-        rules = parse_rules(entry.options.get(CONF_RULES, []))
-    except RuleError as err:  # the options flow validates; only a hand-edited file gets here
+        rules = parse_rules(rules_of(entry.subentries))
+    except RuleError as err:  # the rule form validates; only a hand-edited file gets here
         raise ConfigEntryError(
             translation_domain=DOMAIN,
             translation_key="invalid_rules",

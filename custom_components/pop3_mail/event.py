@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from homeassistant.components.event import EventEntity, EventEntityDescription
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.components.event import (
+    EventEntity,
+    EventEntityDescription,
+    EventExtraStoredData,
+)
+from homeassistant.core import CoreState, HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from pop3_mail.mail.model import MailSummary
@@ -33,6 +37,17 @@ async def async_setup_entry(
 
 class Pop3MailEventEntity(Pop3MailEntity, EventEntity):
     """Fires ``received`` with the message summary as attributes."""
+
+    async def async_get_last_event_data(self) -> EventExtraStoredData | None:
+        """The last event from before a restart; none after a reload.
+
+        A reload (new rules, reauth, reconfigure) makes the entity unavailable and then
+        restores it: the logbook would read the restored timestamp as a new event and show
+        "detected an event" although no mail came. After a restart there is no such step.
+        """
+        if self.hass.state is CoreState.running:
+            return None
+        return await super().async_get_last_event_data()
 
     async def async_added_to_hass(self) -> None:
         """Listen for announced mail while the entity exists."""

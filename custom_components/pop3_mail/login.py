@@ -23,15 +23,20 @@ COMMAND_TIMEOUT = 30.0
 SESSION_TIMEOUT = 240.0
 
 
-def settings_from_data(data: Mapping[str, Any]) -> ServerSettings:
-    """Engine settings for entry data (raises ``ConfigError`` for combinations that cannot work)."""
+def settings_from_data(hass: HomeAssistant, data: Mapping[str, Any]) -> ServerSettings:
+    """Engine settings for entry data (raises ``ConfigError`` for combinations that cannot work).
+
+    A relative CA file is read from Home Assistant's configuration folder: that is where users
+    put such files (``certs/ca.pem``), and the folder differs between installations.
+    """
     security = Security(data[CONF_SECURITY])
+    cafile = str(data.get(CONF_CAFILE) or "").strip()
     return ServerSettings(
         host=data[CONF_HOST].strip(),
         port=data.get(CONF_PORT),
         security=security,
         verify_tls=data.get(CONF_VERIFY_SSL, True),
-        cafile=data.get(CONF_CAFILE) or None,
+        cafile=hass.config.path(cafile) if cafile else None,
         allow_insecure=security is Security.PLAIN and bool(data.get(CONF_INSECURE_CONFIRMED)),
         username=data[CONF_USERNAME],
         password=data[CONF_PASSWORD],

@@ -1,15 +1,15 @@
-"""The rule form of the options flow: schema, and conversion between form values and rules.
+"""The rule form: schema, and conversion between form values and rules.
 
-Rules are stored in ``entry.options["rules"]`` in the engine's dict format (docs/rules.md), the
-same the daemon reads from YAML. The form offers one ``mqtt`` and one ``notify`` action per
-rule, plus ``mark_read`` and ``delete_from_server``. Apprise URLs are secrets: the form never
-shows them again (only apprise's privacy form, in the description); an empty URL field keeps
-the stored ones.
+Each rule is a config subentry whose data is the rule in the engine's dict format
+(docs/rules.md), the same the daemon reads from YAML. The form offers one ``mqtt`` and one
+``notify`` action per rule, plus ``mark_read`` and ``delete_from_server``. Apprise URLs are
+secrets: the form never shows them again (only apprise's privacy form, in the description); an
+empty URL field keeps the stored ones.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 import voluptuous as vol
@@ -52,8 +52,12 @@ def _select(options: Sequence[str], translation_key: str) -> SelectSelector:
     )
 
 
-def rule_schema() -> vol.Schema:
-    """The rule form (built afresh each time: suggested values are written into it)."""
+def rule_schema(open_sections: Collection[str] = ()) -> vol.Schema:
+    """The rule form (built afresh each time: suggested values are written into it).
+
+    The action sections start collapsed; ``open_sections`` (those in use, or with an error)
+    stay open, since the frontend re-renders a form after an error with the schema's state.
+    """
     match_fields: dict[vol.Marker, Any] = {
         vol.Optional(key): TextSelector() for key in TEXT_CONDITIONS
     }
@@ -89,8 +93,8 @@ def rule_schema() -> vol.Schema:
         {
             vol.Required(NAME): TextSelector(),
             vol.Required(MATCH): section(match, {"collapsed": False}),
-            vol.Required(MQTT): section(mqtt, {"collapsed": True}),
-            vol.Required(NOTIFY): section(notify, {"collapsed": True}),
+            vol.Required(MQTT): section(mqtt, {"collapsed": MQTT not in open_sections}),
+            vol.Required(NOTIFY): section(notify, {"collapsed": NOTIFY not in open_sections}),
             vol.Required(MARK_READ, default=False): BooleanSelector(),
             vol.Required(DELETE_FROM_SERVER, default=False): BooleanSelector(),
             vol.Required(STOP, default=False): BooleanSelector(),

@@ -27,7 +27,7 @@ async def async_create_coordinator(
 
     """
     try:
-        settings = settings_from_data(entry.data)
+        settings = settings_from_data(hass, entry.data)
         ssl_context = await async_get_ssl_context(hass, settings)
     except ConfigError as err:
         raise ConfigEntryError(

@@ -87,6 +87,9 @@ SENSORS = (
         translation_key="last_checked",
         device_class=SensorDeviceClass.TIMESTAMP,
         entity_category=EntityCategory.DIAGNOSTIC,
+        # Its state changes on every check, and the logbook lists every change of a sensor
+        # without a unit: off by default, so that the logbook is not one line per check.
+        entity_registry_enabled_default=False,
         value_fn=lambda result: result.checked_at,
     ),
     Pop3MailSensorDescription(

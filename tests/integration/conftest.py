@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from homeassistant.config_entries import ConfigEntryState, ConfigFlowResult
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT, CONF_USERNAME, CONF_VERIFY_SSL
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
@@ -23,10 +23,13 @@ from custom_components.pop3_mail.const import (
     CONF_CAFILE,
     CONF_INSECURE_CONFIRMED,
     CONF_SECURITY,
+    CONFIG_VERSION,
     DOMAIN,
+    SUBENTRY_RULE,
 )
 from tests.support.dovecot import DovecotServer, MailUser
 from tests.support.fault_server import FaultServer, Script
+from tests.support.icu import parse
 
 STRINGS: dict[str, Any] = json.loads(
     (Path(__file__).parents[2] / "custom_components/pop3_mail/strings.json").read_text(
@@ -43,16 +46,19 @@ def _texts(tree: Mapping[str, Any]) -> Iterator[str]:
             yield value
 
 
-def assert_placeholders_supplied(result: ConfigFlowResult, category: str) -> None:
-    """Every ``{placeholder}`` of the texts shown with ``result`` has a value.
+def assert_placeholders_supplied(result: Mapping[str, Any], category: str) -> None:
+    """Every placeholder of the texts shown with ``result`` has a value.
 
-    ``category`` is ``config`` or ``options``. The frontend shows "Translation error" in place
-    of a text whose placeholder is missing.
+    ``category`` is ``config``, ``options`` or ``config_subentries.rule``. The frontend shows
+    "Translation error" in place of a text whose placeholder is missing.
     """
-    shown = list(_texts(STRINGS[category]["step"][result["step_id"]]))
+    tree: Mapping[str, Any] = STRINGS
+    for part in category.split("."):
+        tree = tree[part]
+    shown = list(_texts(tree["step"][result["step_id"]]))
     errors = result.get("errors") or {}
-    shown += [STRINGS[category]["error"][error] for error in errors.values()]
-    wanted = {name for text in shown for name in re.findall(r"\{(\w+)\}", text)}
+    shown += [tree["error"][error] for error in errors.values()]
+    wanted = {name for text in shown for name in parse(text)}
     assert wanted <= set(result.get("description_placeholders") or {}), result["step_id"]
 
 
@@ -135,8 +141,12 @@ def make_entry(hass: HomeAssistant, entry_data: dict[str, Any]) -> Callable[...,
     """Factory: a config entry for the fixture mailbox, added to Home Assistant."""
 
     def _make(
-        data: dict[str, Any] | None = None, options: dict[str, Any] | None = None
+        data: dict[str, Any] | None = None,
+        options: dict[str, Any] | None = None,
+        rules: list[dict[str, Any]] | None = None,
     ) -> MockConfigEntry:
+        """An entry; ``rules`` become subentries (entry version 2), ``options`` may hold the
+        rules of version 1 (``rules``), migrated at setup."""
         data = data if data is not None else entry_data
         entry = MockConfigEntry(
             domain=DOMAIN,
@@ -144,6 +154,16 @@ def make_entry(hass: HomeAssistant, entry_data: dict[str, Any]) -> Callable[...,
             unique_id=f"{data[CONF_USERNAME]}@{data[CONF_HOST]}:{data[CONF_PORT]}",
             data=data,
             options=options or {},
+            version=1 if rules is None else CONFIG_VERSION,
+            subentries_data=[
+                {
+                    "data": rule,
+                    "subentry_type": SUBENTRY_RULE,
+                    "title": rule["name"],
+                    "unique_id": rule["name"],
+                }
+                for rule in rules or ()
+            ],
         )
         entry.add_to_hass(hass)
         return entry

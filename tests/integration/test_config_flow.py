@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 from unittest.mock import PropertyMock, patch
 
@@ -39,16 +41,33 @@ from pop3_mail.errors import (
     TransientServerError,
 )
 from pop3_mail.mailbox import Mailbox
-from tests.integration.conftest import advance, assert_placeholders_supplied, make_message
+from tests.integration.conftest import (
+    STRINGS,
+    advance,
+    assert_placeholders_supplied,
+    make_message,
+)
+from tests.support.certs import CertFiles, make_certificates, make_self_signed
 from tests.support.dovecot import DovecotServer, MailUser
 from tests.support.ports import free_port
+from tests.support.tls_listener import tls_listener
 
-TRY_LOGIN = "custom_components.pop3_mail.config_flow.async_try_login"
+TRY_LOGIN = "custom_components.pop3_mail.flows.connection.async_try_login"
 SETUP_ENTRY = "custom_components.pop3_mail.async_setup_entry"
 
 
-def user_input(dovecot: DovecotServer, mail_user: MailUser, **changes: Any) -> dict[str, Any]:
-    """What a user types for the fixture mailbox (implicit TLS, test CA)."""
+CERTIFICATE_FIELDS = (CONF_VERIFY_SSL, CONF_CAFILE)
+
+
+def as_form(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Flat values as the frontend sends them: the certificate fields in their section."""
+    form = {key: value for key, value in values.items() if key not in CERTIFICATE_FIELDS}
+    form["certificate"] = {key: values[key] for key in CERTIFICATE_FIELDS if key in values}
+    return form
+
+
+def flat_input(dovecot: DovecotServer, mail_user: MailUser, **changes: Any) -> dict[str, Any]:
+    """What a user types for the fixture mailbox (implicit TLS, test CA), as entry data."""
     values: dict[str, Any] = {
         CONF_HOST: dovecot.host,
         CONF_SECURITY: "ssl",
@@ -60,6 +79,11 @@ def user_input(dovecot: DovecotServer, mail_user: MailUser, **changes: Any) -> d
     }
     values.update(changes)
     return {key: value for key, value in values.items() if value is not None}
+
+
+def user_input(dovecot: DovecotServer, mail_user: MailUser, **changes: Any) -> dict[str, Any]:
+    """The user form as the frontend submits it."""
+    return as_form(flat_input(dovecot, mail_user, **changes))
 
 
 def server_fields(
@@ -79,7 +103,7 @@ def server_fields(
     }
     if cafile is not None:
         fields[CONF_CAFILE] = cafile
-    return fields
+    return as_form(fields)
 
 
 def schema_of(result: ConfigFlowResult) -> vol.Schema:
@@ -98,10 +122,33 @@ def entry_state(entry: ConfigEntry) -> ConfigEntryState:
     return entry.state
 
 
-async def start_user_flow(hass: HomeAssistant, *, advanced: bool = True) -> ConfigFlowResult:
-    result = await hass.config_entries.flow.async_init(
-        DOMAIN, context={"source": SOURCE_USER, "show_advanced_options": advanced}
-    )
+async def choose(hass: HomeAssistant, result: ConfigFlowResult, step: str) -> ConfigFlowResult:
+    """Pick a menu option."""
+    assert result["type"] is FlowResultType.MENU
+    return await hass.config_entries.flow.async_configure(result["flow_id"], {"next_step_id": step})
+
+
+def suggested(result: ConfigFlowResult) -> dict[str, Any]:
+    """The suggested values of a form, sections nested."""
+    values: dict[str, Any] = {}
+    for key, value in schema_of(result).schema.items():
+        inner = getattr(value, "schema", None)
+        if isinstance(inner, vol.Schema):
+            values[str(key)] = {
+                str(k): (k.description or {}).get("suggested_value") for k in inner.schema
+            }
+        else:
+            values[str(key)] = (key.description or {}).get("suggested_value")
+    return values
+
+
+def section_collapsed(result: ConfigFlowResult, name: str) -> bool:
+    field = next(value for key, value in schema_of(result).schema.items() if str(key) == name)
+    return bool(field.options["collapsed"])
+
+
+async def start_user_flow(hass: HomeAssistant) -> ConfigFlowResult:
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "user"
     assert result["errors"] == {}
@@ -113,14 +160,14 @@ async def test_user_flow_creates_an_entry(
     hass: HomeAssistant, dovecot: DovecotServer, mail_user: MailUser
 ) -> None:
     result = await start_user_flow(hass)
-    assert CONF_CAFILE in schema_of(result).schema
+    assert section_collapsed(result, "certificate")
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"],
         user_input(dovecot, mail_user, **{CONF_HOST: f" {dovecot.host} "}),
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == f"{mail_user.username}@{dovecot.host}"
-    assert result["data"] == user_input(dovecot, mail_user)
+    assert result["data"] == flat_input(dovecot, mail_user)
     assert result["options"] == {CONF_COUNT_EXISTING_AS_UNREAD: False}
     entry = result["result"]
     assert entry.unique_id == f"{mail_user.username}@127.0.0.1:{dovecot.pop3s_port}"
@@ -145,9 +192,32 @@ async def test_existing_mail_can_start_unread(
     assert result["result"].runtime_data.data.unread == 2
 
 
-async def test_user_flow_without_advanced_mode_has_no_ca_field(hass: HomeAssistant) -> None:
-    result = await start_user_flow(hass, advanced=False)
-    assert CONF_CAFILE not in schema_of(result).schema
+async def test_the_ca_file_is_there_without_advanced_mode(hass: HomeAssistant) -> None:
+    """Advanced mode is not asked for: the CA file sits in the certificate section."""
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER, "show_advanced_options": False}
+    )
+    assert set(suggested(result)["certificate"]) == {CONF_VERIFY_SSL, CONF_CAFILE}
+
+
+async def test_a_relative_ca_file_is_read_from_the_config_folder(
+    hass: HomeAssistant, dovecot: DovecotServer, mail_user: MailUser
+) -> None:
+    certs = Path(hass.config.path("certs"))
+    await hass.async_add_executor_job(_copy, Path(dovecot.cafile), certs / "ca.pem")
+    result = await start_user_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], user_input(dovecot, mail_user, **{CONF_CAFILE: "certs/ca.pem"})
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][CONF_CAFILE] == "certs/ca.pem"  # kept as typed: the folder may move
+    await hass.async_block_till_done()
+    assert result["result"].state is ConfigEntryState.LOADED
+
+
+def _copy(source: Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, target)
 
 
 async def test_email_username_is_the_title(hass: HomeAssistant, dovecot: DovecotServer) -> None:
@@ -201,7 +271,7 @@ async def test_starttls_without_verification(
     [
         ({CONF_PASSWORD: "wrong"}, "invalid_auth"),
         ({CONF_PORT: "closed"}, "cannot_connect"),
-        ({CONF_CAFILE: None}, "ssl_error"),  # the test CA is not in the system store
+        ({CONF_CAFILE: None}, "cert_unknown_ca"),  # the test CA is not in the system store
         ({CONF_VERIFY_SSL: False}, "invalid_settings"),  # a CA file but no verification
         ({CONF_CAFILE: "/nonexistent/ca.pem"}, "invalid_settings"),
     ],
@@ -222,11 +292,13 @@ async def test_user_flow_errors_then_recovers(
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {"base": error}
     assert_placeholders_supplied(result, "config")
-    if error != "invalid_auth":
+    if error not in ("invalid_auth", "cert_unknown_ca"):
         assert placeholders(result)["error"]
-    # The password is never sent back to the browser.
-    password_key = next(key for key in schema_of(result).schema if key == CONF_PASSWORD)
-    assert not (password_key.description or {}).get("suggested_value")
+    # What was typed is shown again, the password included: nothing to type twice.
+    assert suggested(result)[CONF_PASSWORD] == changes.get(CONF_PASSWORD, mail_user.password)
+    assert suggested(result)[CONF_USERNAME] == mail_user.username
+    # A certificate problem opens the section where it is solved.
+    assert section_collapsed(result, "certificate") == (error != "cert_unknown_ca")
 
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], user_input(dovecot, mail_user)
@@ -271,22 +343,23 @@ async def test_plain_needs_a_confirmation(
         **{CONF_SECURITY: "plain", CONF_PORT: dovecot.pop3_port, CONF_CAFILE: None},
     )
     result = await hass.config_entries.flow.async_configure(result["flow_id"], plain)
-    assert result["type"] is FlowResultType.FORM
+    assert result["type"] is FlowResultType.MENU
     assert result["step_id"] == "insecure"
+    assert result["menu_options"] == ["insecure_accept", "insecure_back"]
     assert result["description_placeholders"] == {"host": dovecot.host}
     assert_placeholders_supplied(result, "config")
 
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_INSECURE_CONFIRMED: False}
-    )
+    # The way back is real: the form again, with everything entered.
+    result = await choose(hass, result, "insecure_back")
     assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "insecure"
-    assert result["errors"] == {CONF_INSECURE_CONFIRMED: "insecure_not_confirmed"}
+    assert result["step_id"] == "user"
+    assert suggested(result)[CONF_SECURITY] == "plain"
+    assert suggested(result)[CONF_PASSWORD] == mail_user.password
     assert_placeholders_supplied(result, "config")
 
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_INSECURE_CONFIRMED: True}
-    )
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], plain)
+    assert result["step_id"] == "insecure"
+    result = await choose(hass, result, "insecure_accept")
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["data"][CONF_INSECURE_CONFIRMED] is True
     assert result["data"][CONF_SECURITY] == "plain"
@@ -302,9 +375,7 @@ async def test_plain_confirmed_then_login_fails(
         **{CONF_SECURITY: "plain", CONF_PORT: free_port(), CONF_CAFILE: None},
     )
     result = await hass.config_entries.flow.async_configure(result["flow_id"], plain)
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_INSECURE_CONFIRMED: True}
-    )
+    result = await choose(hass, result, "insecure_accept")
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "user"
     assert result["errors"] == {"base": "cannot_connect"}
@@ -313,11 +384,9 @@ async def test_plain_confirmed_then_login_fails(
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {**plain, CONF_PORT: dovecot.pop3_port}
     )
-    assert result["type"] is FlowResultType.FORM
+    assert result["type"] is FlowResultType.MENU
     assert result["step_id"] == "insecure"
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_INSECURE_CONFIRMED: True}
-    )
+    result = await choose(hass, result, "insecure_accept")
     assert result["type"] is FlowResultType.CREATE_ENTRY
 
 
@@ -362,6 +431,7 @@ async def test_reauth(
         )
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {"base": "invalid_auth"}
+    assert suggested(result)[CONF_PASSWORD] == "still wrong"  # to correct, not to retype
     assert_placeholders_supplied(result, "config")
 
     result = await hass.config_entries.flow.async_configure(
@@ -385,7 +455,7 @@ async def test_reconfigure_keeps_the_state(
     await advance(hass, 300)
     assert len(events) == 1
 
-    result = await loaded_entry.start_reconfigure_flow(hass, show_advanced_options=True)
+    result = await loaded_entry.start_reconfigure_flow(hass)
     assert result["step_id"] == "reconfigure"
     assert_placeholders_supplied(result, "config")
     # Switch from implicit TLS to STARTTLS on the other port: the same maildrop.
@@ -419,11 +489,11 @@ async def test_reconfigure_updates_a_generated_title_and_keeps_the_ca_file(
         data={**entry_data, CONF_HOST: "old.example.com"},
     )
     entry.add_to_hass(hass)
-    result = await entry.start_reconfigure_flow(hass, show_advanced_options=False)
-    assert CONF_CAFILE not in schema_of(result).schema
+    result = await entry.start_reconfigure_flow(hass)
+    assert suggested(result)["certificate"][CONF_CAFILE] == dovecot.cafile
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"],
-        server_fields(dovecot, "ssl", dovecot.pop3s_port),
+        server_fields(dovecot, "ssl", dovecot.pop3s_port, cafile=dovecot.cafile),
     )
     assert result["reason"] == "reconfigure_successful"
     assert entry.data[CONF_CAFILE] == dovecot.cafile
@@ -435,7 +505,7 @@ async def test_reconfigure_same_server_other_verification(
     hass: HomeAssistant, dovecot: DovecotServer, loaded_entry: MockConfigEntry
 ) -> None:
     unique_id = loaded_entry.unique_id
-    result = await loaded_entry.start_reconfigure_flow(hass, show_advanced_options=True)
+    result = await loaded_entry.start_reconfigure_flow(hass)
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"],
         server_fields(dovecot, "ssl", dovecot.pop3s_port, verify=False),
@@ -453,15 +523,19 @@ async def test_reconfigure_to_plain_and_errors(
     mail_user: MailUser,
     loaded_entry: MockConfigEntry,
 ) -> None:
-    result = await loaded_entry.start_reconfigure_flow(hass, show_advanced_options=True)
+    result = await loaded_entry.start_reconfigure_flow(hass)
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"],
         server_fields(dovecot, "plain", free_port()),
     )
     assert result["step_id"] == "insecure"
+    result = await choose(hass, result, "insecure_back")
+    assert result["step_id"] == "reconfigure"
+    assert suggested(result)[CONF_SECURITY] == "plain"
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_INSECURE_CONFIRMED: True}
+        result["flow_id"], server_fields(dovecot, "plain", free_port())
     )
+    result = await choose(hass, result, "insecure_accept")
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "reconfigure"
     assert result["errors"] == {"base": "cannot_connect"}
@@ -472,9 +546,7 @@ async def test_reconfigure_to_plain_and_errors(
         server_fields(dovecot, "plain", dovecot.pop3_port),
     )
     assert result["step_id"] == "insecure"
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_INSECURE_CONFIRMED: True}
-    )
+    result = await choose(hass, result, "insecure_accept")
     assert result["reason"] == "reconfigure_successful"
     assert loaded_entry.data[CONF_SECURITY] == "plain"
     assert CONF_CAFILE not in loaded_entry.data
@@ -491,7 +563,7 @@ async def test_reconfigure_onto_another_entry_is_aborted(
 ) -> None:
     make_entry()
     other = make_entry({**entry_data, CONF_PORT: dovecot.pop3_port, CONF_SECURITY: "starttls"})
-    result = await other.start_reconfigure_flow(hass, show_advanced_options=True)
+    result = await other.start_reconfigure_flow(hass)
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"],
         server_fields(dovecot, "ssl", dovecot.pop3s_port, cafile=dovecot.cafile),
@@ -501,20 +573,25 @@ async def test_reconfigure_onto_another_entry_is_aborted(
 
 
 async def open_settings(hass: HomeAssistant, entry_id: str) -> ConfigFlowResult:
-    """The options flow's menu, then its polling-settings form."""
+    """The options flow: the polling settings."""
     result = await hass.config_entries.options.async_init(entry_id)
-    assert result["type"] is FlowResultType.MENU
-    assert_placeholders_supplied(result, "options")
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {"next_step_id": "settings"}
-    )
     assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "settings"
+    assert result["step_id"] == "init"
     assert_placeholders_supplied(result, "options")
     return result
 
 
-async def test_options_flow(
+LIMITS = {
+    "scan_interval_min": "30",
+    "scan_interval_max": "86400",
+    "snippet_length_min": "0",
+    "snippet_length_max": "2000",
+    "max_new_per_poll_min": "1",
+    "max_new_per_poll_max": "200",
+}
+
+
+async def test_options_apply_without_a_reload(
     hass: HomeAssistant, make_entry: Callable[..., MockConfigEntry]
 ) -> None:
     loaded_entry = make_entry(options={CONF_COUNT_EXISTING_AS_UNREAD: True})
@@ -522,7 +599,7 @@ async def test_options_flow(
     await hass.async_block_till_done()
     coordinator = loaded_entry.runtime_data
     result = await open_settings(hass, loaded_entry.entry_id)
-    assert result["description_placeholders"] == {"login_delay": "0"}
+    assert result["description_placeholders"] == LIMITS
     result = await hass.config_entries.options.async_configure(
         result["flow_id"],
         {CONF_SCAN_INTERVAL: 60, CONF_SNIPPET_LENGTH: 50, CONF_MAX_NEW_PER_POLL: 5},
@@ -535,13 +612,33 @@ async def test_options_flow(
         CONF_MAX_NEW_PER_POLL: 5,
     }
     await hass.async_block_till_done()
-    # The entry was reloaded with the new options.
-    new_coordinator = loaded_entry.runtime_data
-    assert new_coordinator is not coordinator
-    assert new_coordinator.configured_interval == 60
-    assert new_coordinator.mailbox.options.snippet_length == 50
-    assert new_coordinator.mailbox.options.max_new_per_poll == 5
-    assert new_coordinator.mailbox.options.tracking.count_existing_as_unread
+    # No reload (entities would go unavailable and back, and the logbook would say so).
+    assert loaded_entry.runtime_data is coordinator
+    assert coordinator.configured_interval == 60
+    assert coordinator.update_interval is not None
+    assert coordinator.update_interval.total_seconds() == 60
+    assert coordinator.mailbox.options.snippet_length == 50
+    assert coordinator.mailbox.options.max_new_per_poll == 5
+    assert coordinator.mailbox.options.tracking.count_existing_as_unread
+
+
+async def test_options_out_of_range_are_said_in_words(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry
+) -> None:
+    """Not voluptuous's "Value 10.0 is too small": every field's own limits, all at once."""
+    result = await open_settings(hass, loaded_entry.entry_id)
+    # The form itself refuses nothing (a selector's own check would answer in its words).
+    values = {CONF_SCAN_INTERVAL: 10.0, CONF_SNIPPET_LENGTH: 5000, CONF_MAX_NEW_PER_POLL: 2.5}
+    assert schema_of(result)(values) == values
+    result = await hass.config_entries.options.async_configure(result["flow_id"], values)
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {
+        CONF_SCAN_INTERVAL: "scan_interval_range",
+        CONF_SNIPPET_LENGTH: "snippet_length_range",
+        CONF_MAX_NEW_PER_POLL: "max_new_per_poll_range",
+    }
+    assert_placeholders_supplied(result, "options")
+    assert suggested(result)[CONF_SCAN_INTERVAL] == 10.0  # kept to be corrected
 
 
 async def test_options_flow_respects_the_login_delay(
@@ -549,11 +646,13 @@ async def test_options_flow_respects_the_login_delay(
 ) -> None:
     with patch.object(Mailbox, "login_delay", new_callable=PropertyMock, return_value=600):
         result = await open_settings(hass, loaded_entry.entry_id)
-    assert result["description_placeholders"] == {"login_delay": "600"}
-    schema = schema_of(result)({})
-    assert schema[CONF_SCAN_INTERVAL] == 600  # the default moved up to the limit
-    with pytest.raises(vol.Invalid):
-        schema_of(result)({CONF_SCAN_INTERVAL: 300})
+        assert placeholders(result)["scan_interval_min"] == "600"
+        assert schema_of(result)({})[CONF_SCAN_INTERVAL] == 600  # the default moved up
+        result = await hass.config_entries.options.async_configure(
+            result["flow_id"],
+            {CONF_SCAN_INTERVAL: 300, CONF_SNIPPET_LENGTH: 200, CONF_MAX_NEW_PER_POLL: 20},
+        )
+    assert result["errors"] == {CONF_SCAN_INTERVAL: "scan_interval_range"}
 
 
 async def test_options_flow_of_an_entry_that_is_not_loaded(
@@ -561,8 +660,64 @@ async def test_options_flow_of_an_entry_that_is_not_loaded(
 ) -> None:
     entry = make_entry()
     result = await open_settings(hass, entry.entry_id)
-    assert result["description_placeholders"] == {"login_delay": "0"}
-    # No LOGIN-DELAY known: the minimum is 30 s.
-    assert schema_of(result)({CONF_SCAN_INTERVAL: 30})[CONF_SCAN_INTERVAL] == 30
-    with pytest.raises(vol.Invalid):
-        schema_of(result)({CONF_SCAN_INTERVAL: 29})
+    assert result["description_placeholders"] == LIMITS
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {CONF_SCAN_INTERVAL: 30, CONF_SNIPPET_LENGTH: 0, CONF_MAX_NEW_PER_POLL: 1},
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+@pytest.fixture(scope="module")
+def odd_certificates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, CertFiles]:
+    """Server certificates that do not verify, one per kind of problem."""
+    directory = tmp_path_factory.mktemp("odd-certs")
+    return {
+        "self_signed": make_self_signed(directory, prefix="self", names=["127.0.0.1"]),
+        "expired": make_certificates(
+            directory, prefix="expired", names=["127.0.0.1"], expired=True
+        ),
+        "wrong_host": make_certificates(directory, prefix="wrong", names=["mail.example.org"]),
+        "unknown_ca": make_certificates(directory, prefix="private", names=["127.0.0.1"]),
+    }
+
+
+@pytest.mark.parametrize(
+    ("kind", "trust_ca", "error"),
+    [
+        ("self_signed", False, "cert_self_signed"),
+        ("unknown_ca", False, "cert_unknown_ca"),
+        ("expired", True, "cert_expired"),
+        ("wrong_host", True, "cert_wrong_host"),
+    ],
+)
+async def test_certificate_problems_are_said_in_words(
+    hass: HomeAssistant,
+    odd_certificates: dict[str, CertFiles],
+    kind: str,
+    trust_ca: bool,
+    error: str,
+) -> None:
+    """What is wrong with the certificate, not OpenSSL's text; the section to fix it opens."""
+    certs = odd_certificates[kind]
+    result = await start_user_flow(hass)
+    values: dict[str, Any] = {
+        CONF_HOST: "127.0.0.1",
+        CONF_SECURITY: "ssl",
+        CONF_VERIFY_SSL: True,
+        CONF_USERNAME: "user",
+        CONF_PASSWORD: "password",
+    }
+    if trust_ca:
+        values[CONF_CAFILE] = str(certs.cafile)
+    with tls_listener(certs) as port:
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], as_form({**values, CONF_PORT: port})
+        )
+    assert result["errors"] == {"base": error}
+    assert placeholders(result)["host"] == "127.0.0.1"
+    assert_placeholders_supplied(result, "config")
+    assert not section_collapsed(result, "certificate")
+    english = STRINGS["config"]["error"][error]
+    assert "certificate" in english.lower()
+    assert "*Certificate*" in english or "renew" in english  # and what to do about it

@@ -10,7 +10,6 @@ from homeassistant.const import CONF_PORT, STATE_UNAVAILABLE, STATE_UNKNOWN, Ent
 from homeassistant.core import CoreState, HomeAssistant
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
-from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import (  # type: ignore[import-untyped]
     MockConfigEntry,
     async_capture_events,
@@ -68,8 +67,6 @@ async def test_existing_mail_is_the_baseline(
     assert latest.attributes["uid"]
     assert "Hello from the test suite." in latest.attributes["snippet"]
     assert state_of(hass, entry, "mail").state == STATE_UNKNOWN
-    last_checked = state_of(hass, entry, "last_checked")
-    assert dt_util.parse_datetime(last_checked.state) is not None
     # Nothing was downloaded: Dovecot sets \Seen on RETR only.
     assert not any(mail_user.seen_flags().values())
 
@@ -238,10 +235,13 @@ async def test_server_down_at_startup(
 
 
 async def test_device_and_entities(hass: HomeAssistant, loaded_entry: MockConfigEntry) -> None:
-    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, loaded_entry.entry_id)})
-    assert device is not None
+    (device,) = dr.async_entries_for_config_entry(dr.async_get(hass), loaded_entry.entry_id)
+    assert device.identifiers == {(DOMAIN, loaded_entry.entry_id)}
     assert device.entry_type is dr.DeviceEntryType.SERVICE
     assert device.name == loaded_entry.title
+    # The device card shows "<model> by <manufacturer>": "127.0.0.1 by POP3" said nothing.
+    assert device.manufacturer is None
+    assert device.model is None
     registry = er.async_get(hass)
     entities = er.async_entries_for_config_entry(registry, loaded_entry.entry_id)
     by_key = {
@@ -262,6 +262,7 @@ async def test_device_and_entities(hass: HomeAssistant, loaded_entry: MockConfig
     assert by_key["last_checked"].entity_category is EntityCategory.DIAGNOSTIC
     assert by_key["outbox"].entity_category is EntityCategory.DIAGNOSTIC
     assert by_key["mailbox_size"].disabled_by is er.RegistryEntryDisabler.INTEGRATION
+    assert by_key["last_checked"].disabled_by is er.RegistryEntryDisabler.INTEGRATION
     assert by_key["unread"].translation_key == "unread"
     assert by_key["unread"].capabilities == {"state_class": "measurement"}
     assert by_key["last_checked"].original_device_class == "timestamp"

@@ -29,9 +29,10 @@ from packaging.requirements import Requirement
 
 from custom_components.pop3_mail import issues, rules_form
 from custom_components.pop3_mail.button import BUTTONS
-from custom_components.pop3_mail.config_flow import _options_schema, _server_fields, _user_schema
-from custom_components.pop3_mail.const import DOMAIN
+from custom_components.pop3_mail.const import DOMAIN, SUBENTRY_RULE
 from custom_components.pop3_mail.event import MAIL_EVENT
+from custom_components.pop3_mail.flows.connection import reconfigure_schema, user_schema
+from custom_components.pop3_mail.flows.settings import options_schema
 from custom_components.pop3_mail.login import ERROR_KEYS, error_key
 from custom_components.pop3_mail.sensor import OUTBOX, SENSORS
 from pop3_mail.errors import (
@@ -47,6 +48,7 @@ from pop3_mail.errors import (
     TlsError,
     TransientServerError,
 )
+from tests.support.icu import MessageError, parse
 
 ROOT = Path(__file__).parents[2]
 INTEGRATION = ROOT / "custom_components" / DOMAIN
@@ -75,7 +77,8 @@ def texts(tree: Mapping[str, Any], path: str = "") -> Iterator[tuple[str, str]]:
 
 
 def placeholders(text: str) -> set[str]:
-    return set(re.findall(r"\{(\w+)\}", text))
+    """The arguments of ``text`` read as the frontend reads it (an ICU message)."""
+    return parse(text)
 
 
 # Manifest and HACS
@@ -311,15 +314,92 @@ def test_platforms_set_parallel_updates(platform: str) -> None:
 # Translations
 
 
-@pytest.mark.parametrize("path", sorted(INTEGRATION.glob("translations/*.json")), ids=str)
+TRANSLATION_FILES = [INTEGRATION / "strings.json", *sorted(INTEGRATION.glob("translations/*.json"))]
+
+
+@pytest.mark.parametrize("path", TRANSLATION_FILES, ids=lambda path: path.name)
 def test_translations_are_valid_icu_messages(path: Path) -> None:
-    """The frontend formats every text as an ICU message: ``{{`` shows "Translation error"."""
+    """The frontend formats every text as an ICU message; a text it cannot parse shows
+    "Translation error" (``<account>`` is an unclosed tag, ``{{`` a malformed argument)."""
     for key, text in texts(load_json(path)):
         assert isinstance(text, str), key
-        without_placeholders = re.sub(r"\{\w+\}", "", text)
-        assert "{" not in without_placeholders, f"{key}: {text!r}"
-        assert "}" not in without_placeholders, f"{key}: {text!r}"
-        assert "'{" not in text, f"{key}: {text!r}"
+        try:
+            parse(text)
+        except MessageError as err:
+            pytest.fail(f"{path.name}: {key}: {err}")
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("Template; empty for `pop3_mail/<account>/message`.", "UNCLOSED_TAG"),
+        ("Default: {{ subject }}", "MALFORMED_ARGUMENT"),
+        ("{count, plural, one {one message}}", "MISSING_OTHER_CLAUSE"),
+        ("Stored: {urls", "MALFORMED_ARGUMENT"),
+        ("{error, bogus}", "INVALID_ARGUMENT_TYPE"),
+        ("a </b> b", "UNMATCHED_CLOSING_TAG"),
+    ],
+)
+def test_the_message_checker_refuses_what_the_frontend_refuses(text: str, kind: str) -> None:
+    with pytest.raises(MessageError) as caught:
+        parse(text)
+    assert caught.value.kind == kind
+
+
+@pytest.mark.parametrize(
+    ("text", "arguments"),
+    [
+        ("It''s {name}'s turn; a } alone is text", {"name"}),
+        ("'{quoted}' and '<b>' stay text", set()),
+        ("{n, plural, =0 {no limit} other {every # seconds}}", {"n"}),
+        ("<b>bold</b> <br/> a < b", set()),
+    ],
+)
+def test_the_message_checker_accepts_what_the_frontend_accepts(
+    text: str, arguments: set[str]
+) -> None:
+    assert parse(text) == arguments
+
+
+def _section_descriptions(tree: Mapping[str, Any], path: str = "") -> Iterator[tuple[str, str]]:
+    for key, value in tree.items():
+        if not isinstance(value, Mapping):
+            continue
+        if key == "sections":
+            for name, section_texts in value.items():
+                if "description" in section_texts:
+                    yield f"{path}sections.{name}", section_texts["description"]
+        yield from _section_descriptions(value, f"{path}{key}.")
+
+
+@pytest.mark.parametrize("path", TRANSLATION_FILES, ids=lambda path: path.name)
+def test_section_descriptions_have_no_placeholders(path: Path) -> None:
+    """Home Assistant 2025.4's frontend formats section descriptions without the step's
+    placeholders: a ``{name}`` there shows "Translation error … was not provided"."""
+    found = list(_section_descriptions(load_json(path)))
+    assert found  # the forms do have sections
+    for key, text in found:
+        assert not placeholders(text), f"{path.name}: {key}: {text!r}"
+
+
+def test_no_provider_without_pop3_is_named() -> None:
+    """iCloud Mail offers IMAP only: naming it in the password help misleads."""
+    for path in TRANSLATION_FILES:
+        for key, text in texts(load_json(path)):
+            assert "icloud" not in text.lower(), f"{path.name}: {key}"
+
+
+def test_advanced_mode_is_not_read() -> None:
+    """``show_advanced_options`` is deprecated (always true on new releases, removed in 2027.6):
+    every field must be reachable without it."""
+    for path in sorted(INTEGRATION.rglob("*.py")):
+        if "engine" in path.parts:
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        names = {node.attr for node in ast.walk(tree) if isinstance(node, ast.Attribute)} | {
+            node.value for node in ast.walk(tree) if isinstance(node, ast.Constant)
+        }
+        assert "show_advanced_options" not in names, path.name
 
 
 def test_english_translation_is_strings_json() -> None:
@@ -462,12 +542,13 @@ def _lookup(tree: Mapping[str, Any], dotted: str) -> Any:
     return node
 
 
+RULE_STEPS = f"config_subentries.{SUBENTRY_RULE}.step"
 FORMS = {
-    "config.step.user": _user_schema(advanced=True),
-    "config.step.reconfigure": vol.Schema(_server_fields(advanced=True)),
-    "options.step.settings": _options_schema(None),
-    "options.step.add_rule": rules_form.rule_schema(),
-    "options.step.change_rule": rules_form.rule_schema(),
+    "config.step.user": user_schema(),
+    "config.step.reconfigure": reconfigure_schema(),
+    "options.step.init": options_schema(None),
+    f"{RULE_STEPS}.user": rules_form.rule_schema(),
+    f"{RULE_STEPS}.reconfigure": rules_form.rule_schema(),
 }
 
 

@@ -17,7 +17,12 @@ from aiohttp import web
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components import mqtt
 from homeassistant.components.mqtt import config_flow as _mqtt_config_flow  # noqa: F401
-from homeassistant.config_entries import ConfigEntryState, ConfigFlowResult
+from homeassistant.config_entries import (
+    SOURCE_RECONFIGURE,
+    SOURCE_USER,
+    ConfigEntryState,
+    SubentryFlowResult,
+)
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
@@ -31,9 +36,11 @@ from pytest_homeassistant_custom_component.common import (  # type: ignore[impor
 
 from custom_components.pop3_mail.const import (
     CONF_RULES,
+    CONFIG_VERSION,
     DOMAIN,
     EVENT_RECEIVED,
     OUTBOX_REFRESH_SECONDS,
+    SUBENTRY_RULE,
 )
 from custom_components.pop3_mail.mqtt_publisher import HomeAssistantMqttPublisher
 from pop3_mail.dispatch.publisher import DeliveryError
@@ -120,31 +127,52 @@ async def check_now(hass: HomeAssistant, entry: MockConfigEntry) -> None:
     )
 
 
-async def open_menu(hass: HomeAssistant, entry: MockConfigEntry) -> ConfigFlowResult:
-    result = await hass.config_entries.options.async_init(entry.entry_id)
-    assert result["type"] is FlowResultType.MENU
-    assert_placeholders_supplied(result, "options")
+RULE_TEXTS = f"config_subentries.{SUBENTRY_RULE}"
+
+
+async def add_rule(hass: HomeAssistant, entry: MockConfigEntry) -> SubentryFlowResult:
+    """The *Add rule* form of the entry (Home Assistant's subentry UI)."""
+    result = await hass.config_entries.subentries.async_init(
+        (entry.entry_id, SUBENTRY_RULE), context={"source": SOURCE_USER}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "user"
+    assert_placeholders_supplied(result, RULE_TEXTS)
     return result
 
 
-async def choose(hass: HomeAssistant, result: ConfigFlowResult, step: str) -> ConfigFlowResult:
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {"next_step_id": step}
+async def change_rule(
+    hass: HomeAssistant, entry: MockConfigEntry, subentry_id: str
+) -> SubentryFlowResult:
+    """The form that changes one rule (the rule's *Configure* button)."""
+    result = await hass.config_entries.subentries.async_init(
+        (entry.entry_id, SUBENTRY_RULE),
+        context={"source": SOURCE_RECONFIGURE, "subentry_id": subentry_id},
     )
-    assert_placeholders_supplied(result, "options")
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "reconfigure"
+    assert_placeholders_supplied(result, RULE_TEXTS)
     return result
 
 
 async def submit(
-    hass: HomeAssistant, result: ConfigFlowResult, values: dict[str, Any]
-) -> ConfigFlowResult:
-    result = await hass.config_entries.options.async_configure(result["flow_id"], values)
+    hass: HomeAssistant, result: SubentryFlowResult, values: dict[str, Any]
+) -> SubentryFlowResult:
+    result = await hass.config_entries.subentries.async_configure(result["flow_id"], values)
     if result["type"] is FlowResultType.FORM:
-        assert_placeholders_supplied(result, "options")
+        assert_placeholders_supplied(result, RULE_TEXTS)
     return result
 
 
-def suggested(result: ConfigFlowResult) -> dict[str, Any]:
+def stored_rules(entry: MockConfigEntry) -> list[dict[str, Any]]:
+    return [dict(subentry.data) for subentry in entry.subentries.values()]
+
+
+def subentry_id(entry: MockConfigEntry, name: str) -> str:
+    return str(next(key for key, sub in entry.subentries.items() if sub.title == name))
+
+
+def suggested(result: SubentryFlowResult) -> dict[str, Any]:
     """The suggested values of a form, sections included."""
     schema = result["data_schema"]
     assert schema is not None
@@ -163,18 +191,16 @@ def suggested(result: ConfigFlowResult) -> dict[str, Any]:
 async def test_rules_are_added_changed_and_deleted_in_the_ui(
     hass: HomeAssistant, loaded_entry: MockConfigEntry, webhook: Webhook
 ) -> None:
-    result = await open_menu(hass, loaded_entry)
-    assert result["menu_options"] == ["settings", "add_rule"]
-
-    result = await choose(hass, result, "add_rule")
-    assert result["step_id"] == "add_rule"
+    result = await add_rule(hass, loaded_entry)
     result = await submit(
         hass,
         result,
         rule_form(notify=notify_form(urls=[webhook.url()], title="Parcel: {{ subject }}")),
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert loaded_entry.options[CONF_RULES] == [
+    (subentry,) = loaded_entry.subentries.values()
+    assert (subentry.title, subentry.unique_id) == ("parcels", "parcels")
+    assert stored_rules(loaded_entry) == [
         {
             "name": "parcels",
             "match": {"subject": "parcel"},
@@ -193,13 +219,9 @@ async def test_rules_are_added_changed_and_deleted_in_the_ui(
     ]
     await hass.async_block_till_done()
     assert loaded_entry.state is ConfigEntryState.LOADED
+    assert loaded_entry.runtime_data.dispatcher.rules[0].name == "parcels"
 
-    result = await open_menu(hass, loaded_entry)
-    assert result["menu_options"] == ["settings", "add_rule", "edit_rule", "delete_rule"]
-    assert result["description_placeholders"] == {"rules": "parcels"}
-    result = await choose(hass, result, "edit_rule")
-    result = await submit(hass, result, {"rule": "0"})
-    assert result["step_id"] == "change_rule"
+    result = await change_rule(hass, loaded_entry, subentry.subentry_id)
     # The stored URL is shown only in apprise's privacy form, and never sent back as a value.
     placeholders = result["description_placeholders"]
     assert placeholders is not None
@@ -213,20 +235,23 @@ async def test_rules_are_added_changed_and_deleted_in_the_ui(
     assert values["notify"]["urls"] is None
     assert SECRET not in json.dumps(values)
 
-    # An empty URL field keeps the stored URLs.
+    # An empty URL field keeps the stored URLs; a new name renames the subentry.
     result = await submit(
         hass,
         result,
         rule_form(
-            name="parcels",
+            name="Pakete",
             match={"subject": "paket", "has_attachment": "yes"},
             notify={"enabled": True, "format": "markdown", "attach": False},
             mark_read=True,
             stop=True,
         ),
     )
-    assert result["type"] is FlowResultType.CREATE_ENTRY
-    (rule,) = loaded_entry.options[CONF_RULES]
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    (subentry,) = loaded_entry.subentries.values()
+    assert (subentry.title, subentry.unique_id) == ("Pakete", "Pakete")
+    (rule,) = stored_rules(loaded_entry)
     assert rule["match"] == {"subject": "paket", "has_attachment": True}
     assert rule["actions"] == [
         {"notify": {"format": "markdown", "attach": False, "urls": [webhook.url()]}},
@@ -234,13 +259,41 @@ async def test_rules_are_added_changed_and_deleted_in_the_ui(
     ]
     assert rule["stop"] is True
     await hass.async_block_till_done()
+    assert loaded_entry.runtime_data.dispatcher.rules[0].name == "Pakete"
 
-    result = await open_menu(hass, loaded_entry)
-    result = await choose(hass, result, "delete_rule")
-    result = await submit(hass, result, {"rules": ["0"]})
-    assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert loaded_entry.options[CONF_RULES] == []
+    # Deleting is Home Assistant's own (it asks first); the dispatcher forgets the rule.
+    assert hass.config_entries.async_remove_subentry(loaded_entry, subentry.subentry_id)
     await hass.async_block_till_done()
+    assert loaded_entry.state is ConfigEntryState.LOADED
+    assert loaded_entry.runtime_data.dispatcher.rules == ()
+
+
+async def test_stored_rules_migrate_to_subentries(
+    hass: HomeAssistant, make_entry: Callable[..., MockConfigEntry], webhook: Webhook
+) -> None:
+    """Version 1 kept the rules in the options: each becomes a subentry, in order, unchanged."""
+    first = notify_rule(webhook)
+    second = {"name": "newsletters", "match": {"from": "news@"}, "actions": [{"mark_read": True}]}
+    entry = make_entry(options={CONF_RULES: [first, second], "scan_interval": 120})
+    assert entry.version == 1
+    await set_up(hass, entry)
+    assert entry.version == CONFIG_VERSION
+    assert entry.options == {"scan_interval": 120}
+    assert [(sub.subentry_type, sub.title, sub.unique_id) for sub in entry.subentries.values()] == [
+        (SUBENTRY_RULE, "parcels", "parcels"),
+        (SUBENTRY_RULE, "newsletters", "newsletters"),
+    ]
+    assert stored_rules(entry) == [first, second]
+    assert [rule.name for rule in entry.runtime_data.dispatcher.rules] == ["parcels", "newsletters"]
+
+
+async def test_an_entry_from_a_newer_version_is_not_touched(
+    hass: HomeAssistant, entry_data: dict[str, Any]
+) -> None:
+    entry = MockConfigEntry(domain=DOMAIN, data=entry_data, version=CONFIG_VERSION + 1)
+    entry.add_to_hass(hass)
+    assert not await hass.config_entries.async_setup(entry.entry_id)
+    assert entry.state is ConfigEntryState.MIGRATION_ERROR
 
 
 async def test_an_mqtt_and_delete_rule_round_trips_through_the_form(
@@ -255,48 +308,69 @@ async def test_an_mqtt_and_delete_rule_round_trips_through_the_form(
         ],
         "stop": False,
     }
-    entry = make_entry(options={CONF_RULES: [stored]})
-    result = await open_menu(hass, entry)
-    result = await choose(hass, result, "edit_rule")
-    result = await submit(hass, result, {"rule": "0"})
+    entry = make_entry(rules=[stored])
+    result = await change_rule(hass, entry, subentry_id(entry, "bank"))
     values = suggested(result)
     assert values["match"]["from"] == "bank.example"
     assert values["match"]["has_attachment"] == "no"
     assert values["mqtt"] == {"enabled": True, "topic": "home/bank", "qos": "2", "retain": True}
     assert values["delete_from_server"] is True
     assert values["notify"]["enabled"] is False
+    # A section in use is open: its settings are not hidden.
+    assert not section_collapsed(result, "mqtt")
+    assert section_collapsed(result, "notify")
+
+
+def section_collapsed(result: SubentryFlowResult, name: str) -> bool:
+    schema = result["data_schema"]
+    assert schema is not None
+    field = next(value for key, value in schema.schema.items() if str(key) == name)
+    return bool(field.options["collapsed"])
 
 
 @pytest.mark.parametrize(
-    ("changes", "error", "mentions"),
+    ("changes", "errors", "mentions"),
     [
-        ({"match": {"subject": "regex:(unclosed"}}, "invalid_rule", "match.subject"),
+        (
+            {"match": {"subject": "regex:(unclosed", "has_attachment": "any"}},
+            {"match": "invalid_match"},
+            {"match_problem": "Subject: "},
+        ),
         (
             {"notify": notify_form(urls=["json://127.0.0.1:9/x"], title="{{ subject")},
-            "invalid_rule",
-            "title",
+            {"notify": "invalid_notify"},
+            {"notify_problem": "Title: "},
         ),
         (
             {"notify": {"enabled": True, "format": "text", "attach": False}},
-            "invalid_rule",
-            "urls",
+            {"notify": "notify_needs_target"},
+            {},
         ),
         (
             {"notify": notify_form(urls=["json://127.0.0.1:9/x", "nosuchservice://secret@x"])},
-            "invalid_notify_url",
-            "#2",
+            {"notify": "invalid_notify_url"},
+            {"bad_urls": "#2"},
         ),
         (
             {"notify": notify_form(config="/nonexistent/apprise.yml")},
-            "notify_config_unreadable",
-            "/nonexistent/apprise.yml",
+            {"notify": "notify_config_unreadable"},
+            {"config_file": "/nonexistent/apprise.yml"},
         ),
-        ({"mqtt": {"enabled": True, "qos": "1", "retain": False}}, "mqtt_not_set_up", ""),
-        ({}, "invalid_rule", "action"),  # no action and no stop
+        ({"mqtt": {"enabled": True, "qos": "1", "retain": False}}, {"mqtt": "mqtt_not_set_up"}, {}),
+        ({}, {"base": "no_action"}, {}),  # no action and no stop
         (
             {"mqtt": {"enabled": True, "topic": "a/#", "qos": "1", "retain": False}},
-            "invalid_rule",
-            "topic",
+            {"mqtt": "mqtt_not_set_up"},  # MQTT's absence first; the topic below
+            {"mqtt_problem": "Topic: "},
+        ),
+        (
+            # Every problem at once, each on its section.
+            {
+                "match": {"subject": "regex:(", "has_attachment": "any"},
+                "notify": notify_form(urls=["json://127.0.0.1:9/x"], body="{% if %}"),
+            },
+            {"match": "invalid_match", "notify": "invalid_notify"},
+            {"match_problem": "Subject: ", "notify_problem": "Text: "},
         ),
     ],
 )
@@ -304,31 +378,41 @@ async def test_rule_form_errors(
     hass: HomeAssistant,
     make_entry: Callable[..., MockConfigEntry],
     changes: dict[str, Any],
-    error: str,
-    mentions: str,
+    errors: dict[str, str],
+    mentions: dict[str, str],
 ) -> None:
     entry = make_entry()
-    result = await open_menu(hass, entry)
-    result = await choose(hass, result, "add_rule")
+    result = await add_rule(hass, entry)
     result = await submit(hass, result, rule_form(**changes))
     assert result["type"] is FlowResultType.FORM
-    assert result["errors"] == {"base": error}
+    assert result["errors"] == errors
     placeholders = result["description_placeholders"]
     assert placeholders is not None
-    assert mentions in placeholders["error"]
-    if error == "invalid_rule":
-        assert "(parcels)" in placeholders["error"]  # the rule is named
+    for name, text in mentions.items():
+        assert placeholders[name].startswith(text), placeholders[name]
+    # In the user's words: no engine paths like "rules[0] (parcels): match.subject".
+    for text in placeholders.values():
+        assert "rules[" not in text
+        assert "match." not in text
+        assert "actions[" not in text
+    # A section with an error stays open, so its fields are not hidden.
+    for name in ("mqtt", "notify"):
+        if name in errors:
+            assert not section_collapsed(result, name)
     assert "secret@" not in json.dumps(suggested(result))
 
 
 async def test_duplicate_rule_name(
     hass: HomeAssistant, make_entry: Callable[..., MockConfigEntry], webhook: Webhook
 ) -> None:
-    entry = make_entry(options={CONF_RULES: [notify_rule(webhook)]})
-    result = await open_menu(hass, entry)
-    result = await choose(hass, result, "add_rule")
+    entry = make_entry(rules=[notify_rule(webhook)])
+    result = await add_rule(hass, entry)
     result = await submit(hass, result, rule_form(mark_read=True))
     assert result["errors"] == {"name": "duplicate_name"}
+    # Its own name is no duplicate when the rule is changed.
+    result = await change_rule(hass, entry, subentry_id(entry, "parcels"))
+    result = await submit(hass, result, rule_form(mark_read=True))
+    assert result["type"] is FlowResultType.ABORT
 
 
 async def test_notify_rule_delivers_matching_mail(
@@ -589,8 +673,7 @@ async def test_config_file_rule_with_tags_and_deletion(
     config.write_text(f"parcel={webhook.url('tagged')}\nother={webhook.url('untagged')}\n")
     entry = make_entry()
     await set_up(hass, entry)
-    result = await open_menu(hass, entry)
-    result = await choose(hass, result, "add_rule")
+    result = await add_rule(hass, entry)
     result = await submit(
         hass,
         result,
@@ -600,7 +683,7 @@ async def test_config_file_rule_with_tags_and_deletion(
         ),
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    (rule,) = entry.options[CONF_RULES]
+    (rule,) = stored_rules(entry)
     assert rule["actions"] == [
         {"notify": {"format": "text", "attach": False, "config": str(config), "tags": ["parcel"]}},
         {"delete_from_server": True},
@@ -695,8 +778,7 @@ async def test_publisher_while_mqtt_is_being_set_up(
 async def test_mark_read_rule_keeps_newsletters_out_of_the_unread_count(
     hass: HomeAssistant, mail_user: MailUser, loaded_entry: MockConfigEntry
 ) -> None:
-    result = await open_menu(hass, loaded_entry)
-    result = await choose(hass, result, "add_rule")
+    result = await add_rule(hass, loaded_entry)
     result = await submit(
         hass,
         result,

@@ -37,8 +37,23 @@ def _write_key(key: ec.EllipticCurvePrivateKey, path: Path) -> None:
     path.chmod(0o600)
 
 
-def make_certificates(directory: Path, *, prefix: str, names: list[str]) -> CertFiles:
-    """Create a CA and a server certificate valid for ``names`` (DNS names or IP addresses)."""
+def _alt_names(names: list[str]) -> list[x509.GeneralName]:
+    alt_names: list[x509.GeneralName] = []
+    for name in names:
+        try:
+            alt_names.append(x509.IPAddress(ipaddress.ip_address(name)))
+        except ValueError:
+            alt_names.append(x509.DNSName(name))
+    return alt_names
+
+
+def make_certificates(
+    directory: Path, *, prefix: str, names: list[str], expired: bool = False
+) -> CertFiles:
+    """Create a CA and a server certificate valid for ``names`` (DNS names or IP addresses).
+
+    With ``expired`` the server certificate's validity ended yesterday.
+    """
     directory.mkdir(parents=True, exist_ok=True)
     now = dt.datetime.now(dt.UTC)
     ca_key = ec.generate_private_key(ec.SECP256R1())
@@ -70,12 +85,7 @@ def make_certificates(directory: Path, *, prefix: str, names: list[str]) -> Cert
         )
         .sign(ca_key, hashes.SHA256())
     )
-    alt_names: list[x509.GeneralName] = []
-    for name in names:
-        try:
-            alt_names.append(x509.IPAddress(ipaddress.ip_address(name)))
-        except ValueError:
-            alt_names.append(x509.DNSName(name))
+    alt_names = _alt_names(names)
     server_key = ec.generate_private_key(ec.SECP256R1())
     server_cert = (
         x509.CertificateBuilder()
@@ -83,8 +93,8 @@ def make_certificates(directory: Path, *, prefix: str, names: list[str]) -> Cert
         .issuer_name(ca_cert.subject)
         .public_key(server_key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=3650))
+        .not_valid_before(now - dt.timedelta(days=30 if expired else 1))
+        .not_valid_after(now - dt.timedelta(days=1) if expired else now + dt.timedelta(days=3650))
         .add_extension(x509.SubjectAlternativeName(alt_names), critical=False)
         .add_extension(
             x509.SubjectKeyIdentifier.from_public_key(server_key.public_key()), critical=False
@@ -105,4 +115,31 @@ def make_certificates(directory: Path, *, prefix: str, names: list[str]) -> Cert
     files.cafile.write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))
     files.certfile.write_bytes(server_cert.public_bytes(serialization.Encoding.PEM))
     _write_key(server_key, files.keyfile)
+    return files
+
+
+def make_self_signed(directory: Path, *, prefix: str, names: list[str]) -> CertFiles:
+    """A self-signed server certificate for ``names``; its ``cafile`` is the certificate."""
+    directory.mkdir(parents=True, exist_ok=True)
+    now = dt.datetime.now(dt.UTC)
+    key = ec.generate_private_key(ec.SECP256R1())
+    alt_names = _alt_names(names)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(_name(names[0]))
+        .issuer_name(_name(names[0]))
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=3650))
+        .add_extension(x509.SubjectAlternativeName(alt_names), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    files = CertFiles(
+        cafile=directory / f"{prefix}-cert.pem",
+        certfile=directory / f"{prefix}-cert.pem",
+        keyfile=directory / f"{prefix}-key.pem",
+    )
+    files.certfile.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    _write_key(key, files.keyfile)
     return files

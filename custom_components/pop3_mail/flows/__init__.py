@@ -1,0 +1,1 @@
+"""The integration's forms: connection (add, reauth, reconfigure), polling options, rules."""
