@@ -25,7 +25,7 @@ from typing import Any, Protocol
 from aiohttp import web
 
 from ..config.loader import IpNetwork
-from .status_page import render_status_page
+from .status_page import SCRIPT_POLICY, render_status_page
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -39,7 +39,10 @@ _SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
 }
-_PAGE_POLICY = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'self'"
+_PAGE_POLICY = (
+    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'self'; "
+    + SCRIPT_POLICY
+)
 
 
 class CheckResult(StrEnum):

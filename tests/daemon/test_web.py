@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import shutil
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -16,9 +15,11 @@ import pytest
 
 from pop3_mail_daemon.config.loader import DaemonConfig, build_config
 from pop3_mail_daemon.runner import Daemon
+from pop3_mail_daemon.status import Health
+from pop3_mail_daemon.web.status_page import CHECK_HEADER, STATUS_WORDS, render_status_page
 from tests.daemon.helpers import account, mail, new_web_port
 from tests.engine.dispatch.helpers import eventually
-from tests.support.binaries import IN_CI
+from tests.support.browser import browser_page, chromium_path
 from tests.support.dovecot import DovecotServer, MailUser
 
 pytestmark = pytest.mark.dovecot
@@ -85,7 +86,8 @@ async def test_page_shows_accounts_and_escapes_mail(served: tuple[Daemon, str]) 
     assert 'id="account-home"' in html
     assert 'id="account-work_box"' in html
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt;" in html
-    assert "<script" not in html
+    assert html.count("<script") == 1  # the page's own, after every account
+    assert "<script>alert" not in html
     assert "<b>bold" not in html
     assert "Eve &lt;evil&gt;" in html
     assert "Unread</dt><dd>0</dd>" in html
@@ -93,10 +95,13 @@ async def test_page_shows_accounts_and_escapes_mail(served: tuple[Daemon, str]) 
     assert "Outbox</dt><dd>0</dd>" in html
     # Relative links only, so the page works below any prefix (ingress).
     assert not re.search(r'(href|action|src)="/', html)
-    assert 'action="api/accounts/home/check"' in html
+    assert 'fetch("api/accounts/" + encodeURIComponent(name) + "/check"' in html
     assert "<base" not in html
     assert headers["X-Content-Type-Options"] == "nosniff"
-    assert "default-src 'none'" in headers["Content-Security-Policy"]
+    policy = headers["Content-Security-Policy"]
+    assert "default-src 'none'" in policy
+    assert "script-src 'sha256-" in policy  # the page's own script, nothing else
+    assert "unsafe-inline" not in policy.partition("script-src")[2]
 
 
 async def test_status_api(served: tuple[Daemon, str], mail_user: MailUser) -> None:
@@ -203,13 +208,36 @@ async def test_web_port_in_use_is_a_config_error(
         await blocker.wait_closed()
 
 
+def test_statuses_are_shown_in_words() -> None:
+    for health in Health:
+        html = render_status_page({"accounts": [{"name": "home", "status": health.value}]})
+        chip = re.search(r'<span class="status [^"]*" title="[^"]*">([^<]*)</span>', html)
+        assert chip is not None
+        assert chip.group(1) == STATUS_WORDS[health.value]
+        assert "_" not in chip.group(1)
+
+
+def test_one_time_format() -> None:
+    html = render_status_page(
+        {
+            "accounts": [
+                {
+                    "name": "home",
+                    "status": "ok",
+                    "last_poll": "2026-12-04T10:00:00+00:00",
+                    "next_poll": "2026-12-04T10:05:00+00:00",
+                    "newest": [{"subject": "Hi", "date": "2023-11-14T10:00:00+01:00"}],
+                }
+            ]
+        }
+    )
+    shown = re.findall(r"\d{4}-\d\d-\d\d[T ][^<·]*", html)
+    assert len(shown) == 3
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \S+", t.strip()) for t in shown), shown
+
+
 def chromium() -> str:
-    path = shutil.which("chromium") or "/usr/bin/chromium"
-    if not Path(path).exists():
-        if IN_CI:
-            pytest.fail("chromium is missing (scripts/test installs it)")
-        pytest.skip("chromium is not installed")
-    return path
+    return chromium_path()
 
 
 @pytest.mark.chromium
@@ -244,3 +272,34 @@ async def test_page_in_headless_chromium(served: tuple[Daemon, str], tmp_path: P
     # The browser shows the hostile subject as text: no element was created from it.
     assert "<script>alert" not in dom
     assert "&lt;script&gt;alert" in dom
+
+
+@pytest.mark.chromium
+async def test_check_now_updates_the_page(
+    served: tuple[Daemon, str], mail_user: MailUser, tmp_path: Path
+) -> None:
+    """The button checks, and the page then shows the new values by itself (no reload by hand,
+    no stale "(checking now)"); the request is JSON with the page's custom header."""
+    daemon, url = served
+    mail_user.deliver(mail("Arrived after the page was opened"))
+    async with browser_page() as (page, log):
+        requests: list[dict[str, str]] = []
+        page.on(
+            "request",
+            lambda request: requests.append(request.headers) if "/check" in request.url else None,
+        )
+        await page.goto(url + "/")
+        home = page.locator("#account-home")
+        await home.get_by_text("Messages", exact=True).wait_for()
+        assert await home.locator("dd").nth(3).inner_text() == "0"  # Unread
+        async with page.expect_navigation():
+            await home.get_by_role("button", name="Check now").click()
+        await home.get_by_text("Arrived after the page was opened").wait_for()
+        assert await home.locator("dd").nth(3).inner_text() == "1"
+        assert "(checking now)" not in await home.inner_text()
+        await page.screenshot(path=tmp_path / "status-page.png")
+        assert log.console_errors == []
+    assert daemon.workers["home"].status.unread == 1
+    (headers,) = requests
+    assert headers["content-type"] == "application/json"
+    assert headers[CHECK_HEADER.lower()] == "pop3-mail-status-page"
