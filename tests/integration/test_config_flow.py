@@ -720,4 +720,4 @@ async def test_certificate_problems_are_said_in_words(
     assert not section_collapsed(result, "certificate")
     english = STRINGS["config"]["error"][error]
     assert "certificate" in english.lower()
-    assert "*Certificate*" in english or "renew" in english  # and what to do about it
+    assert '"Certificate"' in english or "renew" in english  # and what to do about it

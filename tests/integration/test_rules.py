@@ -333,13 +333,13 @@ def section_collapsed(result: SubentryFlowResult, name: str) -> bool:
     [
         (
             {"match": {"subject": "regex:(unclosed", "has_attachment": "any"}},
-            {"match": "invalid_match"},
-            {"match_problem": "Subject: "},
+            {"match": "invalid_match_subject", "base": "no_action"},  # both at once
+            {"match_problem": "invalid regex"},
         ),
         (
             {"notify": notify_form(urls=["json://127.0.0.1:9/x"], title="{{ subject")},
-            {"notify": "invalid_notify"},
-            {"notify_problem": "Title: "},
+            {"notify": "invalid_notify_title"},
+            {"notify_problem": "invalid template"},
         ),
         (
             {"notify": {"enabled": True, "format": "text", "attach": False}},
@@ -361,7 +361,7 @@ def section_collapsed(result: SubentryFlowResult, name: str) -> bool:
         (
             {"mqtt": {"enabled": True, "topic": "a/#", "qos": "1", "retain": False}},
             {"mqtt": "mqtt_not_set_up"},  # MQTT's absence first; the topic below
-            {"mqtt_problem": "Topic: "},
+            {"mqtt_problem": "Topic: "},  # a further problem: named in HA's language
         ),
         (
             # Every problem at once, each on its section.
@@ -369,8 +369,8 @@ def section_collapsed(result: SubentryFlowResult, name: str) -> bool:
                 "match": {"subject": "regex:(", "has_attachment": "any"},
                 "notify": notify_form(urls=["json://127.0.0.1:9/x"], body="{% if %}"),
             },
-            {"match": "invalid_match", "notify": "invalid_notify"},
-            {"match_problem": "Subject: ", "notify_problem": "Text: "},
+            {"match": "invalid_match_subject", "notify": "invalid_notify_body"},
+            {"match_problem": "invalid regex", "notify_problem": "invalid template"},
         ),
     ],
 )

@@ -49,6 +49,8 @@ class BrowserLog:
 
     console_errors: list[str] = field(default_factory=list)
     blocked: list[str] = field(default_factory=list)
+    failed_responses: list[str] = field(default_factory=list)
+    """``status url`` of every answer with an error status."""
 
 
 @asynccontextmanager
@@ -85,6 +87,14 @@ async def browser_page(
                 ),
             )
             page.on("pageerror", lambda error: log.console_errors.append(str(error)))
+            page.on(
+                "response",
+                lambda response: (
+                    log.failed_responses.append(f"{response.status} {response.url}")
+                    if response.status >= 400
+                    else None
+                ),
+            )
             yield page, log
         finally:
             await browser.close()

@@ -39,6 +39,17 @@ GENERIC_ERRORS = {
     rules_form.NOTIFY: "invalid_notify",
     BASE: "invalid_rule",
 }
+FIELD_ERRORS = frozenset(
+    {(rules_form.MATCH, name) for name in (*rules_form.TEXT_CONDITIONS, rules_form.HAS_ATTACHMENT)}
+    | {(rules_form.MQTT, name) for name in ("topic", "qos", "retain")}
+    | {
+        (rules_form.NOTIFY, name)
+        for name in (rules_form.URLS, *rules_form.NOTIFY_TEXT_OPTIONS, "tags", "format", "attach")
+    }
+)
+"""Fields with an error text of their own, ``invalid_<section>_<field>``: it names the field
+in the user's language (the flow does not know that language; Home Assistant's is used only
+for further problems in the same section)."""
 
 
 @dataclass
@@ -54,11 +65,22 @@ class RuleProblems:
         """Report ``key`` on ``place`` unless something more specific is already there."""
         self.errors.setdefault(place, key)
 
-    def add_detail(self, place: str, text: str) -> None:
-        """One more problem of ``place`` in words (shown by the generic error)."""
-        self.add(place, GENERIC_ERRORS[place])
-        if text not in self.details.setdefault(place, []):
-            self.details[place].append(text)
+    def add_detail(self, place: str, name: str | None, text: str, label: str | None) -> None:
+        """A problem of field ``name`` of ``place``, in words.
+
+        The first one decides the error (its text names the field); later ones are added to
+        the details with ``label``.
+        """
+        details = self.details.setdefault(place, [])
+        if place not in self.errors:
+            specific = (place, name) in FIELD_ERRORS
+            self.errors[place] = f"invalid_{place}_{name}" if specific else GENERIC_ERRORS[place]
+            if not specific and label:
+                text = f"{label}: {text}"
+        elif label:
+            text = f"{label}: {text}"
+        if text not in details:
+            details.append(text)
 
     def placeholders(self) -> dict[str, str]:
         """A value for every problem placeholder (empty where there is nothing to say)."""
@@ -118,4 +140,4 @@ def schema_problems(
                 continue
             (message,) = describe_errors(vol.Invalid(error.msg), top_level="")
             label = labels.get(f"{place}.{name}", name) if name else None
-            problems.add_detail(place, f"{label}: {message}" if label else message)
+            problems.add_detail(place, name, message, label)

@@ -21,7 +21,7 @@ from .. import rules_form
 from ..mqtt_publisher import mqtt_available
 from ..rule_entries import rules_of
 from ..rules_form import form_values, rule_from_form, rule_schema, stored_urls
-from .rule_errors import RuleProblems, async_labels, schema_problems
+from .rule_errors import BASE, RuleProblems, async_labels, schema_problems
 
 NONE = "-"
 TEMPLATE_EXAMPLES = {
@@ -100,6 +100,9 @@ class RuleSubentryFlow(ConfigSubentryFlow):
         ]
         if any(other[rules_form.NAME] == rule[rules_form.NAME] for other in others):
             problems.add(rules_form.NAME, "duplicate_name")
+        if not rule["actions"] and not rule[rules_form.STOP]:
+            # Checked here too: the engine's schema stops before it when a field is bad.
+            problems.add(BASE, "no_action")
         kinds = {kind for action in rule["actions"] for kind in action}
         if rules_form.MQTT in kinds and not mqtt_available(self.hass):
             problems.add(rules_form.MQTT, "mqtt_not_set_up")
