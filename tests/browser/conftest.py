@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.browser.home_assistant import HomeAssistant, async_wait_and_onboard, start, stop
+from tests.browser.walk import ARTIFACTS
 from tests.support.browser import chromium_path
 from tests.support.dovecot import DovecotServer, MailUser, remove_dovecot, start_dovecot
 
@@ -42,3 +44,6 @@ def home_assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HomeAss
         yield hass
     finally:
         stop(hass)
+        if hass.log_file.exists():  # kept with the screenshots, for a failed CI run
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(hass.log_file, ARTIFACTS / "home-assistant.log")

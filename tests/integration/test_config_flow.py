@@ -193,11 +193,11 @@ async def test_existing_mail_can_start_unread(
 
 
 async def test_the_ca_file_is_there_without_advanced_mode(hass: HomeAssistant) -> None:
-    """Advanced mode is not asked for: the CA file sits in the certificate section."""
-    result = await hass.config_entries.flow.async_init(
-        DOMAIN, context={"source": SOURCE_USER, "show_advanced_options": False}
-    )
+    """Advanced mode is not asked for (the flow does not read it, test_metadata checks): the
+    CA file sits in the certificate section, collapsed."""
+    result = await start_user_flow(hass)
     assert set(suggested(result)["certificate"]) == {CONF_VERIFY_SSL, CONF_CAFILE}
+    assert section_collapsed(result, "certificate")
 
 
 async def test_a_relative_ca_file_is_read_from_the_config_folder(
