@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from pop3_mail import __version__
 from pop3_mail.errors import ConfigError, Failure, classify
+from pop3_mail.oauth import FixedToken
 from pop3_mail.settings import AuthMethod, Security, ServerSettings
 
 from .check_email import EmailCheckError, add_email_arguments, discover_for_check
@@ -84,7 +85,7 @@ def _settings_from_args(
         raise UsageError("--timeout must be a positive number of seconds")
     login: dict[str, Any] = {
         "password": password or "",
-        "oauth_token": token,
+        "oauth": FixedToken(token) if token is not None else None,
         "cafile": args.cafile,
         "auth_method": AuthMethod(args.auth),
         "command_timeout": args.timeout,
@@ -259,6 +260,7 @@ EXIT_CODES: dict[Failure, int] = {
     Failure.TIMEOUT: EXIT_CONNECTION,
     Failure.IN_USE: EXIT_CONNECTION,
     Failure.BUSY: EXIT_CONNECTION,
+    Failure.OAUTH_PROVIDER: EXIT_CONNECTION,
     Failure.TLS: EXIT_CONNECTION,
     Failure.CONNECTION: EXIT_CONNECTION,
     Failure.REFUSED: EXIT_CONNECTION,

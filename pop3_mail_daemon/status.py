@@ -25,6 +25,8 @@ class Health(StrEnum):
     AUTH_FAILED = "auth_failed"
     CONNECTION_FAILED = "connection_failed"
     TLS_FAILED = "tls_failed"
+    OAUTH_UNAVAILABLE = "oauth_unavailable"
+    """The OAuth provider could not be asked for an access token; values are kept."""
     SERVER_REFUSED = "server_refused"
     """``[SYS/PERM]``: a human must act (e.g. enable POP access at the provider)."""
     PROTOCOL_ERROR = "protocol_error"
@@ -33,7 +35,7 @@ class Health(StrEnum):
     ERROR = "error"
 
 
-AVAILABLE = (Health.OK, Health.BUSY)
+AVAILABLE = (Health.OK, Health.BUSY, Health.OAUTH_UNAVAILABLE)
 """States in which the account's entities show values (others make them unavailable)."""
 
 
@@ -44,6 +46,7 @@ HEALTH: Mapping[Failure, Health] = {
     Failure.CONNECTION: Health.CONNECTION_FAILED,
     Failure.IN_USE: Health.BUSY,
     Failure.BUSY: Health.BUSY,
+    Failure.OAUTH_PROVIDER: Health.OAUTH_UNAVAILABLE,
     Failure.REFUSED: Health.SERVER_REFUSED,
     Failure.PROTOCOL: Health.PROTOCOL_ERROR,
     Failure.STATE: Health.STATE_ERROR,

@@ -76,6 +76,7 @@ ERROR_KEYS: Final[Mapping[Failure, str]] = {
     Failure.TLS: "ssl_error",
     Failure.IN_USE: "in_use",
     Failure.BUSY: "try_later",
+    Failure.OAUTH_PROVIDER: "oauth_unavailable",
     Failure.REFUSED: "pop_disabled",
     Failure.CONNECTION: "cannot_connect",
     Failure.PROTOCOL: "cannot_connect",

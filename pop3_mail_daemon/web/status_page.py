@@ -101,7 +101,7 @@ button{padding:.3rem .8rem}
 """
 
 _GOOD = {"ok"}
-_PENDING = {"busy", "starting"}
+_PENDING = {"busy", "starting", "oauth_unavailable"}
 
 
 def render_status_page(status: Mapping[str, Any]) -> str:

@@ -15,9 +15,11 @@ from pop3_mail.errors import (
     ProtocolError,
     StateStoreError,
     TlsError,
+    TokenRefusedError,
+    TokenUnavailableError,
 )
 from pop3_mail_daemon.cli import EXIT_AUTH, EXIT_CODES, EXIT_CONNECTION, EXIT_INTERNAL, EXIT_USAGE
-from pop3_mail_daemon.status import HEALTH, Health, health_of
+from pop3_mail_daemon.status import AVAILABLE, HEALTH, Health, health_of
 
 
 def test_every_kind_is_named() -> None:
@@ -30,6 +32,8 @@ def test_every_kind_is_named() -> None:
     [
         # The published values are an API (MQTT status, /api/status): they must not move.
         (AuthError("no"), Health.AUTH_FAILED),
+        (TokenRefusedError("revoked", reason="invalid_grant"), Health.AUTH_FAILED),
+        (TokenUnavailableError("the token endpoint is down"), Health.OAUTH_UNAVAILABLE),
         (Pop3TimeoutError("slow"), Health.CONNECTION_FAILED),
         (ConnectError("refused"), Health.CONNECTION_FAILED),
         (TlsError("bad certificate", certificate_error=True), Health.TLS_FAILED),
@@ -51,3 +55,7 @@ def test_exit_codes() -> None:
     assert EXIT_CODES[Failure.AUTH] == EXIT_AUTH
     assert {EXIT_CODES[f] for f in Failure if f.transient} == {EXIT_CONNECTION}
     assert EXIT_CODES[Failure.INTERNAL] == EXIT_INTERNAL
+
+
+def test_an_unreachable_token_endpoint_keeps_the_values() -> None:
+    assert Health.OAUTH_UNAVAILABLE in AVAILABLE

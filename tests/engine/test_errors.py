@@ -20,12 +20,16 @@ from pop3_mail.errors import (
     ProtocolError,
     StateStoreError,
     TlsError,
+    TokenRefusedError,
+    TokenUnavailableError,
     TransientServerError,
     classify,
 )
 
 CASES: list[tuple[BaseException, Failure]] = [
     (AuthError("no"), Failure.AUTH),
+    (TokenRefusedError("revoked", reason="invalid_grant"), Failure.AUTH),
+    (TokenUnavailableError("the token endpoint is down"), Failure.OAUTH_PROVIDER),
     (Pop3TimeoutError("slow"), Failure.TIMEOUT),
     (TlsError("bad cert", certificate_error=True), Failure.TLS),
     (MailboxInUseError("locked"), Failure.IN_USE),
@@ -53,7 +57,13 @@ def test_every_kind_has_a_case() -> None:
 
 
 def test_only_waiting_kinds_are_transient() -> None:
-    assert {f for f in Failure if f.transient} == {Failure.TIMEOUT, Failure.IN_USE, Failure.BUSY}
+    # A token endpoint that is down says nothing about the credentials, like a busy server.
+    assert {f for f in Failure if f.transient} == {
+        Failure.TIMEOUT,
+        Failure.IN_USE,
+        Failure.BUSY,
+        Failure.OAUTH_PROVIDER,
+    }
 
 
 def test_network_failures_are_the_builtin_exceptions_too() -> None:

@@ -46,6 +46,7 @@ from pop3_mail.errors import (
     Pop3TimeoutError,
     ProtocolError,
     TlsError,
+    TokenUnavailableError,
     TransientServerError,
 )
 from tests.support.icu import MessageError, parse
@@ -486,6 +487,7 @@ LOGIN_ERRORS: list[Pop3Error] = [
     PermanentServerError("[SYS/PERM] no POP"),
     ConnectError("refused"),
     ProtocolError("garbage"),
+    TokenUnavailableError("the token endpoint is down"),
 ]
 """One of each kind of failed login (their keys are chosen at run time by ``error_key``)."""
 

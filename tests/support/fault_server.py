@@ -1,10 +1,11 @@
 """A scripted asyncio POP3 server for what a real server will not do (fault injection).
 
 By default it behaves: greeting with an APOP timestamp, ``CAPA``, ``USER``/``PASS``, ``APOP``,
-``AUTH PLAIN``/``XOAUTH2``, ``STLS`` (when it has a certificate), ``STAT``, ``LIST``, ``UIDL``,
-``TOP``, ``RETR``, ``DELE``, ``RSET``, ``NOOP``, ``QUIT`` with deletions committed only by a
-``QUIT`` in the transaction state. A test overrides single commands with a handler (see
-:func:`reply`, :func:`reply_and_close`, :func:`hang`, :func:`once`) to inject one fault.
+``AUTH PLAIN``/``XOAUTH2``/``OAUTHBEARER``, ``STLS`` (when it has a certificate), ``STAT``,
+``LIST``, ``UIDL``, ``TOP``, ``RETR``, ``DELE``, ``RSET``, ``NOOP``, ``QUIT`` with deletions
+committed only by a ``QUIT`` in the transaction state. A test overrides single commands with a
+handler (see :func:`reply`, :func:`reply_and_close`, :func:`hang`, :func:`once`) to inject one
+fault.
 """
 
 from __future__ import annotations
@@ -237,12 +238,17 @@ class FaultSession:
                 await self.err("[AUTH] bad PLAIN message")
                 return
             await self._login(user, password)
-        elif mechanism == "XOAUTH2":
+        elif mechanism in ("XOAUTH2", "OAUTHBEARER"):
             response = await self._challenge()
             if response is None:
                 return
             decoded = base64.b64decode(response).decode()
-            expected = f"user={self.script.username}\x01auth=Bearer {self.script.token}\x01\x01"
+            token = f"auth=Bearer {self.script.token}\x01\x01"
+            if mechanism == "XOAUTH2":
+                expected = f"user={self.script.username}\x01{token}"
+            else:
+                host, port = self.writer.get_extra_info("sockname")[:2]
+                expected = f"n,a={self.script.username},\x01host={host}\x01port={port}\x01{token}"
             if decoded == expected:
                 await self._login(self.script.username, self.script.password)
                 return

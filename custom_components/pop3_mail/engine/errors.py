@@ -74,6 +74,26 @@ class AuthError(Pop3Error):
     """The server rejected the credentials."""
 
 
+class TokenRefusedError(AuthError):
+    """The OAuth provider refused to issue an access token (revoked consent, ``invalid_grant``).
+
+    ``reason`` is the provider's own word for it (its ``error`` and ``error_description``),
+    sanitised; only signing in again helps.
+    """
+
+    def __init__(self, message: str, *, reason: str = "") -> None:
+        """Store the provider's reason."""
+        super().__init__(message)
+        self.reason = reason
+
+
+class TokenUnavailableError(Pop3Error):
+    """The OAuth provider could not be asked for an access token (unreachable, slow, 5xx).
+
+    Says nothing about the credentials: hosts keep their values and retry with the back-off.
+    """
+
+
 class TransientServerError(Pop3Error):
     """The server asked us to come back later; ``retry_after`` is a hint in seconds."""
 
@@ -128,6 +148,8 @@ class Failure(StrEnum):
     """The server refuses until a human acts at the provider (``[SYS/PERM]``)."""
     PROTOCOL = "protocol"
     """The server broke the protocol, or refused a command it should know."""
+    OAUTH_PROVIDER = "oauth_provider"
+    """The OAuth provider could not be asked for an access token (unreachable, slow, 5xx)."""
     STATE = "state"
     """Our own state could not be saved."""
     CONFIG = "config"
@@ -141,7 +163,7 @@ class Failure(StrEnum):
 
         Hosts keep the last values for a while and retry with the back-off.
         """
-        return self in (Failure.TIMEOUT, Failure.IN_USE, Failure.BUSY)
+        return self in (Failure.TIMEOUT, Failure.IN_USE, Failure.BUSY, Failure.OAUTH_PROVIDER)
 
 
 _KINDS: tuple[tuple[type[BaseException], Failure], ...] = (
@@ -153,6 +175,7 @@ _KINDS: tuple[tuple[type[BaseException], Failure], ...] = (
     (TransientServerError, Failure.BUSY),
     (ConnectError, Failure.CONNECTION),
     (PermanentServerError, Failure.REFUSED),
+    (TokenUnavailableError, Failure.OAUTH_PROVIDER),
     (Pop3Error, Failure.PROTOCOL),
     (StateStoreError, Failure.STATE),
     (ConfigError, Failure.CONFIG),

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from .errors import ConfigError
+from .oauth.tokens import TokenProvider
 
 
 class Security(StrEnum):
@@ -29,9 +30,14 @@ class AuthMethod(StrEnum):
     """``USER``/``PASS`` (RFC 1939)."""
     XOAUTH2 = "xoauth2"
     """SASL XOAUTH2 with an OAuth 2 access token (Google, Microsoft 365)."""
+    OAUTHBEARER = "oauthbearer"
+    """SASL OAUTHBEARER (RFC 7628) with an OAuth 2 access token (Google, Dovecot)."""
     APOP = "apop"
     """MD5 challenge (RFC 1939); weak, only used when asked for."""
 
+
+OAUTH_METHODS = (AuthMethod.XOAUTH2, AuthMethod.OAUTHBEARER)
+"""The mechanisms that log in with an OAuth access token instead of a password."""
 
 DEFAULT_PORTS = {Security.SSL: 995, Security.STARTTLS: 110, Security.PLAIN: 110}
 
@@ -40,7 +46,9 @@ DEFAULT_PORTS = {Security.SSL: 995, Security.STARTTLS: 110, Security.PLAIN: 110}
 class ServerSettings:
     """Connection and login settings for one mailbox.
 
-    ``password`` and ``oauth_token`` are left out of ``repr`` so that settings can be logged.
+    ``password`` and ``oauth`` are left out of ``repr`` so that settings can be logged. ``oauth``
+    is asked for an access token at every login (so a host can refresh it in time); with it set
+    no password is needed.
     """
 
     host: str
@@ -52,7 +60,7 @@ class ServerSettings:
     cafile: str | None = None
     allow_insecure: bool = False
     auth_method: AuthMethod = AuthMethod.AUTO
-    oauth_token: str | None = field(default=None, repr=False)
+    oauth: TokenProvider | None = field(default=None, repr=False, compare=False)
     connect_timeout: float = 20.0
     command_timeout: float = 30.0
     session_timeout: float = 300.0
@@ -72,8 +80,12 @@ class ServerSettings:
             )
         if self.cafile and not self.verify_tls:
             raise ConfigError("a CA file and disabled certificate verification exclude each other")
-        if self.auth_method is AuthMethod.XOAUTH2 and not self.oauth_token:
-            raise ConfigError("auth method 'xoauth2' needs an OAuth access token")
+        if self.auth_method in OAUTH_METHODS and self.oauth is None:
+            raise ConfigError(f"auth method {self.auth_method.value!r} needs an OAuth token")
+        if self.oauth is not None and self.auth_method not in (AuthMethod.AUTO, *OAUTH_METHODS):
+            raise ConfigError(
+                f"auth method {self.auth_method.value!r} uses a password, not an OAuth token"
+            )
         for name in ("connect_timeout", "command_timeout", "session_timeout"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{name} must be positive")

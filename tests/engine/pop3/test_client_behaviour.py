@@ -10,9 +10,10 @@ from contextlib import aclosing
 import pytest
 
 from pop3_mail.errors import ConnectError
+from pop3_mail.oauth import FixedToken
 from pop3_mail.pop3 import Pop3Client, open_session
-from pop3_mail.pop3.auth import plain_response, xoauth2_response
-from pop3_mail.settings import AuthMethod
+from pop3_mail.pop3.auth import oauthbearer_response, plain_response, xoauth2_response
+from pop3_mail.settings import OAUTH_METHODS, AuthMethod
 from tests.support.fault_server import FaultSession, Script, dot_stuff, hang, message_lines
 
 from .helpers import StartFaultServer, logged_in, make_message, wait_until
@@ -22,28 +23,45 @@ TOKEN = "ya29.secret-token-value"
 
 
 @pytest.mark.parametrize(
-    "method", [AuthMethod.PLAIN, AuthMethod.USER, AuthMethod.APOP, AuthMethod.XOAUTH2]
+    "method",
+    [
+        AuthMethod.PLAIN,
+        AuthMethod.USER,
+        AuthMethod.APOP,
+        AuthMethod.XOAUTH2,
+        AuthMethod.OAUTHBEARER,
+    ],
 )
 async def test_secrets_never_reach_logs_errors_or_reprs(
     start_fault_server: StartFaultServer, caplog: pytest.LogCaptureFixture, method: AuthMethod
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    server = await start_fault_server(Script(messages=list(MESSAGES), token=TOKEN))
-    settings = server.settings(auth_method=method, oauth_token=TOKEN)
-    async with open_session(settings) as client:
+    capa = ["TOP", "UIDL", "USER", "SASL PLAIN XOAUTH2 OAUTHBEARER"]
+    server = await start_fault_server(Script(messages=list(MESSAGES), token=TOKEN, capa=capa))
+    oauth = method in OAUTH_METHODS
+    token = FixedToken(TOKEN) if oauth else None
+    async with open_session(server.settings(auth_method=method, oauth=token)) as client:
         await client.top_many([1, 2], 0)
         assert "wonder" not in repr(client)
         assert "wonder" not in repr(client.settings)
+        assert TOKEN not in repr(client.settings)
     # and once more with a wrong secret, so the failure paths log too
+    wrong = FixedToken("x" + TOKEN) if oauth else None
     with pytest.raises(Exception) as caught:
-        async with open_session(server.settings(auth_method=method, password="x" + "wonder")):
+        async with open_session(
+            server.settings(auth_method=method, password="x" + "wonder", oauth=wrong)
+        ):
             pass
+    port = server.port
     secrets = [
         "wonder land",
         "wonder",
         TOKEN,
         plain_response("alice", "wonder land"),
         xoauth2_response("alice", TOKEN),
+        xoauth2_response("alice", "x" + TOKEN),
+        oauthbearer_response("alice", TOKEN, "127.0.0.1", port),
+        oauthbearer_response("alice", "x" + TOKEN, "127.0.0.1", port),
     ]
     for secret in secrets:
         assert secret not in caplog.text
@@ -142,7 +160,7 @@ async def test_pipeline_depth(start_fault_server: StartFaultServer) -> None:
 
 async def test_stats_round_trips_for_sasl_exchange(start_fault_server: StartFaultServer) -> None:
     server = await start_fault_server(Script(token=TOKEN))
-    client = Pop3Client(server.settings(auth_method=AuthMethod.XOAUTH2, oauth_token=TOKEN))
+    client = Pop3Client(server.settings(auth_method=AuthMethod.XOAUTH2, oauth=FixedToken(TOKEN)))
     try:
         await client.connect()
         before = client.stats.round_trips, client.stats.commands

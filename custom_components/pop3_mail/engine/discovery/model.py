@@ -126,7 +126,7 @@ class FoundServer:
         """Connection settings for ``address`` (certificate verification always on).
 
         ``extra`` passes further :class:`ServerSettings` fields (timeouts, ``cafile``,
-        ``auth_method``, ``oauth_token``).
+        ``auth_method``, ``oauth``).
 
         Raises:
             ConfigError: ``extra`` holds settings that cannot work.

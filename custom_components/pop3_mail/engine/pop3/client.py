@@ -21,12 +21,14 @@ from enum import Enum
 from ..errors import (
     AuthError,
     CommandError,
+    ConfigError,
     ConnectError,
     Pop3Error,
     ProtocolError,
     TlsError,
 )
-from ..settings import AuthMethod, Security, ServerSettings
+from ..oauth.tokens import checked_token
+from ..settings import OAUTH_METHODS, AuthMethod, Security, ServerSettings
 from .auth import check_credentials, choose_method, secrets_of
 from .batch import Reply, Request
 from .capabilities import MAX_CAPA_LINES, NO_CAPABILITIES, Capabilities, parse_capabilities
@@ -34,6 +36,7 @@ from .connection import Connection, SessionStats, open_connection
 from .framing import MAX_LINE, BodyDecoder
 from .listing import MAX_LISTING_BYTES, MAX_LISTING_LINE, parse_list, parse_stat, parse_uidl
 from .login import log_in
+from .oauth_login import another_user_error, confirm_with_noop, oauth_login, sasl_message
 from .profile import ServerProfile
 from .responses import MAX_STATUS_LINE, Kind, Status, error_for, parse_status
 from .tls import get_ssl_context
@@ -115,6 +118,8 @@ class Pop3Client:
         self._profile = profile
         self._pre_login = NO_CAPABILITIES
         self._remembered = False
+        self._unconfirmed_token: str | None = None
+        """An OAuth token the server accepted, until the next command confirms it."""
         """The pre-login capabilities came from the profile, not from this session's CAPA."""
         self._changes = False
         """``DELE`` or ``RETR`` was sent: the closing ``QUIT`` matters (see :meth:`quit`)."""
@@ -229,6 +234,13 @@ class Pop3Client:
             status, lines = await self._listing_reply(conn, "CAPA", MAX_CAPA_LINES)
         return parse_capabilities(lines) if status.ok else NO_CAPABILITIES
 
+    async def _capa_answer(self) -> tuple[bool, Capabilities]:
+        """Whether ``CAPA`` got ``+OK``, and what it said."""
+        async with self._exchange(self._state) as conn:
+            await self._send(conn, "CAPA")
+            status, lines = await self._listing_reply(conn, "CAPA", MAX_CAPA_LINES)
+        return status.ok, parse_capabilities(lines) if status.ok else NO_CAPABILITIES
+
     async def login(self, *, read_capabilities: bool = True) -> None:
         """Authenticate with the one mechanism :func:`choose_method` picks, then re-read CAPA.
 
@@ -250,7 +262,9 @@ class Pop3Client:
                 raise
             await self._authenticate(other)
         if read_capabilities:
-            self._adopt(await self._capa())
+            answered, capabilities = await self._capa_answer()
+            self._confirm_oauth(answered)
+            self._adopt(capabilities)
 
     async def _method_after_refusal(self, err: AuthError, tried: AuthMethod) -> AuthMethod | None:
         if not self._remembered or not self.connected:
@@ -264,13 +278,54 @@ class Pop3Client:
         return other if other is not tried else None
 
     async def _authenticate(self, method: AuthMethod) -> None:
+        if method in OAUTH_METHODS:
+            await self._oauth_authenticate(method)
+            return
         async with self._exchange(_State.AUTHORIZATION) as conn:
             wire = _Wire(self, conn)
             await log_in(wire, method, self.settings, self._greeting_raw, self._login_error)
             self._state = _State.TRANSACTION
 
+    async def _oauth_authenticate(self, method: AuthMethod) -> None:
+        """Log in with a fresh access token (``oauth_login``); a refusal goes to the provider.
+
+        Whether the login counts is only known after the next command: the post-login
+        ``CAPA`` (:meth:`_confirm_oauth`), or a ``NOOP`` when the server has no ``CAPA``.
+        """
+        provider = self.settings.oauth
+        if provider is None:
+            raise ConfigError(f"auth method {method.value!r} needs an OAuth token provider")
+        token = checked_token(await provider.access_token())
+        self._secrets = (*self._secrets, token, sasl_message(method, self.settings, token))
+        try:
+            async with self._exchange(_State.AUTHORIZATION) as conn:
+                wire = _Wire(self, conn)
+                await oauth_login(wire, method, self.settings, token, self._login_error)
+                self._state = _State.TRANSACTION
+            if not self.capabilities.supported:
+                async with self._exchange() as conn:
+                    await confirm_with_noop(_Wire(self, conn))
+        except AuthError:
+            provider.rejected(token)
+            raise
+        self._unconfirmed_token = token if self.capabilities.supported else None
+
+    def _confirm_oauth(self, answered: bool) -> None:
+        """A post-login ``CAPA`` refused after an accepted token: the login did not count."""
+        token, self._unconfirmed_token = self._unconfirmed_token, None
+        if token is not None and not answered:
+            if self.settings.oauth is not None:
+                self.settings.oauth.rejected(token)
+            raise another_user_error(self._require_conn().peer)
+
     def take_capabilities(self, reply: Reply) -> None:
-        """Adopt the post-login ``CAPA`` answer that the caller read in a :meth:`batch`."""
+        """Adopt the post-login ``CAPA`` answer that the caller read in a :meth:`batch`.
+
+        Raises:
+            AuthError: the server refused it right after accepting an OAuth token.
+
+        """
+        self._confirm_oauth(reply.status.ok)
         self._adopt(parse_capabilities(reply.lines) if reply.status.ok else NO_CAPABILITIES)
 
     def _adopt(self, capabilities: Capabilities) -> None:

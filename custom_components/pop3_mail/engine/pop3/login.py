@@ -1,4 +1,6 @@
-"""The login exchanges: USER/PASS, APOP, SASL PLAIN and XOAUTH2 (RFC 1939, 5034).
+"""The password logins: USER/PASS, APOP and SASL PLAIN (RFC 1939, 5034).
+
+The OAuth 2 logins (XOAUTH2, OAUTHBEARER) are in :mod:`.oauth_login`, over the same wire.
 
 The client runs one of them (``Pop3Client.login`` picks it) over a :class:`Wire`: the stream
 of one exchange, which sends lines and reads status lines with the client's bookkeeping.
@@ -15,10 +17,8 @@ from ..errors import AuthError, Pop3Error, ProtocolError
 from ..settings import AuthMethod, ServerSettings
 from .auth import (
     apop_digest,
-    describe_xoauth2_challenge,
     fits_initial_response,
     plain_response,
-    xoauth2_response,
 )
 from .responses import Kind, Status
 
@@ -45,8 +45,6 @@ async def log_in(
 ) -> None:
     """Run the exchange of ``method``; a refusal raises what ``fail`` makes of it."""
     match method:
-        case AuthMethod.XOAUTH2:
-            await _auth_xoauth2(wire, settings, fail)
         case AuthMethod.PLAIN:
             await _auth_plain(wire, settings, fail)
         case AuthMethod.APOP:
@@ -94,36 +92,3 @@ async def _auth_plain(wire: Wire, settings: ServerSettings, fail: LoginError) ->
             raise ProtocolError(f"{wire.peer} does not end the SASL exchange")
         raise AuthError(f"{wire.peer} sent an unexpected challenge for AUTH PLAIN")
     _check(status, fail, "AUTH PLAIN", response)
-
-
-async def _auth_xoauth2(wire: Wire, settings: ServerSettings, fail: LoginError) -> None:
-    token = settings.oauth_token
-    if not token:
-        raise AuthError("XOAUTH2 needs an OAuth access token")
-    response = xoauth2_response(settings.username, token)
-    # Always two steps: a token never fits in 255 octets, and Microsoft 365 requires it.
-    await wire.send("AUTH XOAUTH2")
-    status = await wire.status(sasl=True)
-    if status.kind is Kind.OK:
-        raise ProtocolError(f"{wire.peer} accepted AUTH XOAUTH2 without credentials")
-    if status.kind is Kind.CONTINUE:
-        await wire.send(response, shown="****", command=False)
-        status = await wire.status(sasl=True)
-    if status.kind is Kind.CONTINUE:
-        # Google: "+ base64(JSON error)"; an empty line fetches the final -ERR.
-        detail = describe_xoauth2_challenge(status.text)
-        await wire.send("", shown="(empty line)", command=False)
-        final = await wire.status(sasl=True)
-        if final.kind is Kind.OK:
-            _LOGGER.warning("%s: XOAUTH2 error challenge (%s), then +OK", wire.peer, detail)
-            return
-        if final.kind is Kind.CONTINUE:
-            raise ProtocolError(f"{wire.peer} kept sending XOAUTH2 challenges")
-        error = fail(final, "AUTH XOAUTH2", response)
-        if isinstance(error, AuthError):
-            raise AuthError(
-                f"the server rejected the OAuth token ({detail}); {error}",
-                response_code=final.code,
-            )
-        raise error
-    _check(status, fail, "AUTH XOAUTH2", response)
