@@ -12,6 +12,12 @@ from tests.support.certs import CertFiles, make_certificates
 from tests.support.dovecot import DovecotServer, MailUser, remove_dovecot, start_dovecot
 from tests.support.fault_server import FaultServer, Script, server_tls_context
 from tests.support.mosquitto import MosquittoBroker, remove_mosquitto, start_mosquitto
+from tests.support.oauth_fixtures import (  # noqa: F401 - fixtures for the whole suite
+    oauth_dovecot_server,
+    oauth_mailbox,
+    oauth_provider,
+    oauth_provider_server,
+)
 
 
 def _loopback_stays_allowed(*, allow_unix_socket: bool = False) -> None:

@@ -19,6 +19,8 @@ from pathlib import Path
 
 from .binaries import require_binary
 from .certs import CertFiles, make_certificates
+from .dovecot_oauth2 import MECHANISMS as OAUTH2_MECHANISMS
+from .dovecot_oauth2 import oauth2_passdb
 from .ports import free_port, wait_for_port
 from .processes import stop_process_group
 
@@ -121,6 +123,8 @@ class DovecotServer:
     pop3_port: int
     pop3s_port: int
     lock_session: bool = False
+    oauth2_introspection_url: str | None = None
+    """When set, only OAuth 2 logins are accepted, checked there (``dovecot_oauth2``)."""
     host: str = "127.0.0.1"
     users: dict[str, MailUser] = field(default_factory=dict)
     _process: subprocess.Popen[bytes] | None = None
@@ -197,7 +201,7 @@ ssl_cert = <{self.certs.certfile}
 ssl_key = <{self.certs.keyfile}
 ssl_min_protocol = TLSv1.2
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = {self._mechanisms()}
 default_internal_user = {internal}
 default_internal_group = {internal_group}
 default_login_user = {login}
@@ -207,10 +211,7 @@ pop3_lock_session = {"yes" if self.lock_session else "no"}
 # Wrong-password tests must not slow down every later login: no failure delay, and no anvil
 # penalty (which otherwise delays every later login from 127.0.0.1 by up to 15 s).
 auth_failure_delay = 0
-passdb {{
-  driver = passwd-file
-  args = scheme=PLAIN username_format=%u {self.passwd_dir}/%u
-}}
+{self._passdb()}
 userdb {{
   driver = passwd-file
   args = username_format=%u {self.passwd_dir}/%u
@@ -240,6 +241,17 @@ service imap-urlauth-login {{
   chroot =
 }}
 """
+
+    def _mechanisms(self) -> str:
+        return OAUTH2_MECHANISMS if self.oauth2_introspection_url else "plain login"
+
+    def _passdb(self) -> str:
+        if self.oauth2_introspection_url:
+            return oauth2_passdb((2, 3), self.oauth2_introspection_url, self.workdir)
+        return (
+            "passdb {\n  driver = passwd-file\n"
+            f"  args = scheme=PLAIN username_format=%u {self.passwd_dir}/%u\n}}"
+        )
 
     def start(self) -> None:
         """Start the server and wait until both listeners accept connections."""
@@ -278,8 +290,14 @@ service imap-urlauth-login {{
         self._process = None
 
 
-def start_dovecot(*, lock_session: bool = False) -> DovecotServer:
-    """Create certificates and a work directory, then start Dovecot."""
+def start_dovecot(
+    *, lock_session: bool = False, oauth2_introspection_url: str | None = None
+) -> DovecotServer:
+    """Create certificates and a work directory, then start Dovecot.
+
+    With ``oauth2_introspection_url`` the server takes OAuth 2 logins only (see
+    :mod:`.dovecot_oauth2`).
+    """
     # Outside pytest's 0700 temp tree: Dovecot's unprivileged processes must reach the files.
     workdir = Path(tempfile.mkdtemp(prefix="pop3mail-dovecot-"))
     certs = make_certificates(
@@ -291,6 +309,7 @@ def start_dovecot(*, lock_session: bool = False) -> DovecotServer:
         pop3_port=free_port(),
         pop3s_port=free_port(),
         lock_session=lock_session,
+        oauth2_introspection_url=oauth2_introspection_url,
     )
     server.start()
     return server
