@@ -44,6 +44,8 @@ WEB_PORT = 8099
 """The add-on's ingress port (the Supervisor's default ``ingress_port``)."""
 
 _MATCH_KEYS = ("from", "to", "subject", "body", "has_attachment")
+OAUTH2_PREFIX = "oauth2_"
+"""Add-on account options ``oauth2_provider``, ``oauth2_client_id``... are the ``oauth2`` keys."""
 
 
 class OptionsError(Exception):
@@ -66,7 +68,7 @@ def daemon_config(
     base = Path(config_dir)
     config: dict[str, Any] = {
         "accounts": [
-            _with_paths(_without_empty(account), base, "cafile")
+            _with_oauth2(_with_paths(_without_empty(account), base, "cafile"))
             for account in options.get("accounts") or []
         ],
         "state_dir": state_dir,
@@ -96,6 +98,14 @@ def _with_paths(entry: dict[str, Any], base: Path, key: str) -> dict[str, Any]:
     if isinstance(entry.get(key), str) and entry[key]:
         entry = {**entry, key: str(base / entry[key])}  # an absolute name stays as it is
     return entry
+
+
+def _with_oauth2(account: dict[str, Any]) -> dict[str, Any]:
+    """The flat ``oauth2_*`` options (the Supervisor's schema nests only so deep) → ``oauth2``."""
+    flat = {key: account.pop(key) for key in list(account) if key.startswith(OAUTH2_PREFIX)}
+    if flat:
+        account["oauth2"] = {key.removeprefix(OAUTH2_PREFIX): value for key, value in flat.items()}
+    return account
 
 
 def _broker_settings(broker: Mapping[str, Any]) -> dict[str, Any]:

@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .login_command import add_login_command  # light: its work is imported when it runs
+
 if TYPE_CHECKING:
     from .config.loader import DaemonConfig
     from .servers import Resolution
@@ -44,6 +46,7 @@ def add_daemon_commands(subparsers: argparse._SubParsersAction[Any]) -> None:
     )
     validate.add_argument("--config", required=True, type=Path, metavar="FILE", help="YAML file")
     validate.set_defaults(command=_validate)
+    add_login_command(subparsers)
 
 
 def _load(path: Path) -> DaemonConfig | None:

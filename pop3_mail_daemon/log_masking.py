@@ -62,6 +62,16 @@ class SecretMask:
         # Longest first, so a secret containing another is masked whole.
         self._fragments = sorted(fragments, key=len, reverse=True)
 
+    def add(self, *secrets: str) -> None:
+        """Mask ``secrets`` too from now on (OAuth tokens arrive while the daemon runs)."""
+        new: set[str] = set()
+        for secret in secrets:
+            if secret:
+                new |= secret_fragments(secret)
+        new -= set(self._fragments)
+        if new:
+            self._fragments = sorted([*self._fragments, *new], key=len, reverse=True)
+
     def mask(self, text: str) -> str:
         """``text`` with every secret fragment replaced."""
         for fragment in self._fragments:
@@ -92,6 +102,10 @@ class MaskingFormatter(logging.Formatter):
         """``text`` with every secret fragment replaced."""
         return self._mask.mask(text)
 
+    def add(self, *secrets: str) -> None:
+        """Mask ``secrets`` too from now on."""
+        self._mask.add(*secrets)
+
     def format(self, record: logging.LogRecord) -> str:
         """The formatted record, masked."""
         return self.mask(super().format(record))
@@ -112,6 +126,13 @@ def configure_logging(
     for noisy in ("aiohttp.access", "asyncio"):
         logging.getLogger(noisy).setLevel(max(root.level, logging.WARNING))
     return handler
+
+
+def mask_in_logs(*secrets: str) -> None:
+    """Mask ``secrets`` in everything the handlers of :func:`configure_logging` write."""
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler.formatter, MaskingFormatter):
+            handler.formatter.add(*secrets)
 
 
 def log_uncaught() -> None:

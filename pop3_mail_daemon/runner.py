@@ -34,13 +34,15 @@ from pop3_mail.state_store import JsonFileStore, safe_file_name
 
 from .blocking import run_in_daemon_thread
 from .config.loader import PUBLISH_RULE_NAME, DaemonConfig, MqttConfig
-from .log_masking import SecretMask, configure_logging, log_uncaught
+from .log_masking import SecretMask, configure_logging, log_uncaught, mask_in_logs
 from .mqtt.client import AsyncMqttClient
 from .mqtt.registry import PublishedTopics
 from .mqtt.states import MqttStates
 from .mqtt.topics import availability_topic
+from .oauth.accounts import OAuthAccounts
 from .servers import DiscoveryCache, ServerRecheck, problems, resolve_servers
 from .web.app import CheckOutcome, create_app, start_site
+from .web.sign_in_routes import add_sign_in_routes
 from .worker import AccountWorker
 
 _LOGGER = logging.getLogger(__name__)
@@ -171,10 +173,13 @@ class Daemon:
             else None
         )
         rules = account_rules(config)
+        self.oauth = OAuthAccounts(
+            config, reveal=self.reveal, signed_in=lambda name: self.workers[name].wake()
+        )
         self.workers: dict[str, AccountWorker] = {}
         for account in config.accounts:
             mailbox = Mailbox(
-                account.server,
+                self.oauth.settings(account),
                 JsonFileStore(state_dir / "mailboxes" / safe_file_name(account.server.account_key)),
                 executor_runner=run_in_daemon_thread,
             )
@@ -215,6 +220,8 @@ class Daemon:
             delivery = worker.dispatcher.status
             entry = worker.status.as_dict(outbox_size=delivery.outbox_size)
             entry["delivery"] = delivery.as_dict()
+            oauth2 = worker.account.oauth2
+            entry["oauth2"] = None if oauth2 is None else {"provider": oauth2.provider}
             accounts.append(entry)
         document = {
             "version": __version__,
@@ -228,6 +235,11 @@ class Daemon:
     def request_check(self, account: str) -> CheckOutcome:
         """Poll ``account`` now (``KeyError`` for an unknown name)."""
         return self.workers[account].request_check()
+
+    def reveal(self, *secrets: str) -> None:
+        """Secrets learnt while running (OAuth tokens): masked from now on, like configured ones."""
+        self._mask.add(*secrets)
+        mask_in_logs(*secrets)
 
     @property
     def healthy(self) -> bool:
@@ -265,6 +277,7 @@ class Daemon:
     async def _start_web(self) -> bool:
         web_config = self.config.web
         app = create_app(self, allowed_clients=web_config.allowed_clients)
+        add_sign_in_routes(app, self.oauth)
         try:
             self._web = await start_site(app, web_config.host, web_config.port)
         except OSError as err:
@@ -333,6 +346,7 @@ class Daemon:
             await self.states.stop(FLUSH_TIMEOUT)
         if self.client is not None:
             await self.client.stop()
+        await self.oauth.close()
         _LOGGER.info("Stopped")
 
 

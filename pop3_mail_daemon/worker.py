@@ -110,6 +110,10 @@ class AccountWorker:
             return CheckOutcome(CheckResult.SCHEDULED, datetime.now(UTC) + timedelta(seconds=wait))
         return CheckOutcome(CheckResult.STARTED)
 
+    def wake(self) -> None:
+        """Poll now, whatever the back-off says (after a new sign-in), when the server allows."""
+        self._wake.set()
+
     def stop(self) -> None:
         """Finish the poll in progress (if any) and end :meth:`run`."""
         self._stop.set()

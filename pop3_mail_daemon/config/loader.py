@@ -24,10 +24,11 @@ import yaml
 
 from pop3_mail.discovery import DiscoveryOptions, EmailAddress, parse_address, parse_nameserver
 from pop3_mail.dispatch.rules import Rule, RuleError, parse_rules
-from pop3_mail.errors import ConfigError
-from pop3_mail.settings import AuthMethod, Security, ServerSettings
+from pop3_mail.errors import ConfigError, TokenRefusedError
+from pop3_mail.settings import OAUTH_METHODS, AuthMethod, Security, ServerSettings
 from pop3_mail.validation import format_path
 
+from .oauth2 import OAuth2Config, oauth2_config, preset_server
 from .schema import DAEMON_SCHEMA, describe
 
 IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -71,6 +72,9 @@ class AccountConfig:
     email: EmailAddress | None = None
     login: LoginDetails | None = None
     """Set when the server is to be discovered."""
+    oauth2: OAuth2Config | None = None
+    """How the account signs in when it has no password (its ``settings.oauth`` stands in
+    until the daemon attaches the refreshing token provider)."""
 
     @property
     def server(self) -> ServerSettings:
@@ -237,28 +241,28 @@ class _Resolver:
             self.problems.append(f"{where}: file not readable: {path}")
         return str(path)
 
-    def secret(self, where: str, entry: Mapping[str, Any]) -> str | None:
-        """The password from ``password``, ``password_env`` or ``password_file``."""
+    def secret(self, where: str, entry: Mapping[str, Any], key: str = "password") -> str | None:
+        """The secret from ``<key>``, ``<key>_env`` or ``<key>_file`` (``password`` by default)."""
         value: str | None = None
-        if "password" in entry:
-            value = entry["password"]
-        elif "password_env" in entry:
-            name = entry["password_env"]
+        if key in entry:
+            value = entry[key]
+        elif f"{key}_env" in entry:
+            name = entry[f"{key}_env"]
             value = self.environ.get(name)
             if not value:
                 self.problems.append(
-                    f"{where}.password_env: environment variable {name} is not set or empty"
+                    f"{where}.{key}_env: environment variable {name} is not set or empty"
                 )
-        elif "password_file" in entry:
-            path = self.path(entry["password_file"])
+        elif f"{key}_file" in entry:
+            path = self.path(entry[f"{key}_file"])
             try:
                 value = path.read_text(encoding="utf-8").rstrip("\r\n")
             except (OSError, UnicodeDecodeError) as err:
                 reason = err.strerror if isinstance(err, OSError) else "not UTF-8 text"
-                self.problems.append(f"{where}.password_file: cannot read {path}: {reason}")
+                self.problems.append(f"{where}.{key}_file: cannot read {path}: {reason}")
             else:
                 if not value:
-                    self.problems.append(f"{where}.password_file: {path} is empty")
+                    self.problems.append(f"{where}.{key}_file: {path} is empty")
         if value:
             self.secrets.append(value)
         return value
@@ -267,18 +271,36 @@ class _Resolver:
 def _account(index: int, entry: dict[str, Any], resolver: _Resolver) -> AccountConfig:
     where = format_path(["accounts", index])
     password = resolver.secret(where, entry) or ""
+    oauth2 = None
+    host, port = entry.get("host"), entry.get("port")
+    if "oauth2" in entry:
+        oauth2 = oauth2_config(f"{where}.oauth2", entry["oauth2"], resolver)
+        if oauth2.client_secret:
+            resolver.secrets.append(oauth2.client_secret)
+        if host is None and (server := preset_server(entry["oauth2"])) is not None:
+            host, port = server[0], port if port is not None else server[1]
     cafile = entry.get("cafile")
     if cafile is not None:
         cafile = resolver.readable_file(f"{where}.cafile", cafile)
     timeout = float(entry["timeout"])
+    method = AuthMethod(entry["auth_method"])
+    if method in OAUTH_METHODS and oauth2 is None:
+        resolver.problems.append(f"{where}.auth_method: {method.value} needs an oauth2 section")
+        method = AuthMethod.AUTO
+    elif method not in (AuthMethod.AUTO, *OAUTH_METHODS) and oauth2 is not None:
+        resolver.problems.append(
+            f"{where}.auth_method: {method.value} logs in with a password; with oauth2 use "
+            "auto, xoauth2 or oauthbearer"
+        )
+        method = AuthMethod.AUTO
     email = parse_address(entry["email"]) if "email" in entry else None
-    if "host" not in entry:
-        assert email is not None  # the schema requires one of them
+    if host is None:
+        assert email is not None  # the schema requires one of them (oauth2 brings its own)
         login = LoginDetails(
             username=entry.get("username"),
             password=password,
             cafile=cafile,
-            auth_method=AuthMethod(entry["auth_method"]),
+            auth_method=method,
             timeout=timeout,
         )
         return AccountConfig(
@@ -291,24 +313,57 @@ def _account(index: int, entry: dict[str, Any], resolver: _Resolver) -> AccountC
     username = entry.get("username") or entry["email"]
     try:
         settings = ServerSettings(
-            host=entry["host"],
-            port=entry.get("port"),
+            host=host,
+            port=port,
             security=Security(entry.get("security", Security.SSL.value)),
             verify_tls=entry.get("verify_ssl", True),
             cafile=cafile,
             allow_insecure=entry.get("allow_insecure", False),
             username=username,
             password=password,
-            auth_method=AuthMethod(entry["auth_method"]),
+            oauth=NotSignedIn(entry["name"]) if oauth2 is not None else None,
+            auth_method=method,
             connect_timeout=timeout,
             command_timeout=timeout,
             session_timeout=max(timeout * 10, 120.0),
         )
     except ConfigError as err:
         resolver.problems.append(f"{where}: {_config_hint(err)}")
-        settings = ServerSettings(host=entry["host"], username=username)
+        settings = ServerSettings(host=host, username=username)
     return AccountConfig(
-        name=entry["name"], settings=settings, scan_interval=entry["scan_interval"], email=email
+        name=entry["name"],
+        settings=settings,
+        scan_interval=entry["scan_interval"],
+        email=email,
+        oauth2=oauth2,
+    )
+
+
+class NotSignedIn:
+    """The token provider of an OAuth 2 account before the daemon attaches its real one."""
+
+    def __init__(self, account: str) -> None:
+        """For ``account``."""
+        self._account = account
+
+    async def access_token(self) -> str:
+        """Never a token.
+
+        Raises:
+            TokenRefusedError: always.
+
+        """
+        raise TokenRefusedError(login_hint(self._account, "not signed in"))
+
+    def rejected(self, token: str) -> None:
+        """Nothing was handed out."""
+
+
+def login_hint(account: str, problem: str) -> str:
+    """``problem`` and what to do about it: sign in again."""
+    return (
+        f"{problem}; sign in again: run `pop3-mail login --account {account}` "
+        "(in the add-on: Sign in on its page)"
     )
 
 

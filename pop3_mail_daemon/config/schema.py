@@ -28,6 +28,9 @@ from pop3_mail.validation import (
     text,
 )
 
+from .oauth2 import KEYS as OAUTH2_KEYS
+from .oauth2 import PROVIDERS, oauth2_schema
+
 ACCOUNT_NAME = re.compile(r"^[a-z0-9_]{1,32}$")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _TOPIC_FORBIDDEN = re.compile(r"[+#\x00]")
@@ -133,6 +136,32 @@ def _one_secret_at_most(required: bool) -> Validator:
     return validate
 
 
+def _account_credentials(data: dict[str, Any]) -> dict[str, Any]:
+    """A password or an ``oauth2`` section, never both; then the server (``_server_or_email``).
+
+    Microsoft's and Google's servers come with their ``oauth2`` provider; OAuth 2 accounts are
+    never discovered from their address.
+    """
+    given = [key for key in SECRET_KEYS if key in data]
+    if "oauth2" not in data:
+        if not given:
+            raise vol.Invalid(
+                "the password is missing: give password, password_env or password_file "
+                "(or sign in with an oauth2 section)"
+            )
+        return _server_or_email(data)
+    if given:
+        raise vol.Invalid(
+            f"give either oauth2 or a password, not both (found oauth2 and {given[0]})",
+            path=[given[0]],
+        )
+    if "host" in data or data["oauth2"]["provider"] in PROVIDERS[:2]:
+        if "username" not in data and "email" not in data:
+            raise vol.Invalid("username is missing (give username, or email to use as username)")
+        return data
+    raise vol.Invalid("required with oauth2 provider custom", path=["host"])
+
+
 _SECRETS = {
     vol.Optional("password"): secret_text,
     vol.Optional("password_env"): env_name,
@@ -141,7 +170,7 @@ _SECRETS = {
 
 _ACCOUNT_KEYS: dict[Any, Validator] = {
     vol.Required("name"): account_name,
-    vol.Optional("host"): host,
+    vol.Optional("host"): host,  # Microsoft's and Google's come with their oauth2 provider
     vol.Optional("email"): email_address,
     vol.Optional("port"): integer(1, 65535),
     vol.Optional("security"): choice([s.value for s in Security]),
@@ -150,9 +179,10 @@ _ACCOUNT_KEYS: dict[Any, Validator] = {
     vol.Optional("allow_insecure"): boolean,
     vol.Optional("username"): text,
     **_SECRETS,
-    # XOAUTH2 is left out: access tokens expire within an hour, a static one is useless here.
+    vol.Optional("oauth2"): oauth2_schema(env_name),
+    # xoauth2 and oauthbearer only with an oauth2 section (the loader says so otherwise).
     vol.Optional("auth_method", default=AuthMethod.AUTO.value): choice(
-        [method.value for method in AuthMethod if method is not AuthMethod.XOAUTH2]
+        [method.value for method in AuthMethod]
     ),
     vol.Optional("scan_interval", default=DEFAULT_SCAN_INTERVAL): integer(MIN_SCAN_INTERVAL, 86400),
     vol.Optional("timeout", default=30): integer(5, 600),
@@ -191,7 +221,7 @@ _TOP_KEYS: dict[Any, Validator] = {
     vol.Optional("mqtt"): vol.All(vol.Schema(_MQTT_KEYS), _one_secret_at_most(required=False)),
     vol.Required("accounts"): each(
         vol.All(
-            vol.Schema(_ACCOUNT_KEYS), _one_secret_at_most(required=True), _server_or_email
+            vol.Schema(_ACCOUNT_KEYS), _one_secret_at_most(required=False), _account_credentials
         ),
         minimum=1,
     ),
@@ -215,6 +245,7 @@ _SECTIONS = {
 }
 
 
+
 def describe(error: vol.Invalid) -> list[str]:
     """One ``path: problem`` line per error, with a suggestion for a misspelt key."""
     return describe_errors(error, suggest=_suggestion)
@@ -225,5 +256,7 @@ def _suggestion(path: Sequence[object]) -> str:
         return ""
     section = str(path[0]) if len(path) > 1 else ""
     known = [str(key) for key in _SECTIONS.get(section, {})]
+    if section == "accounts" and len(path) > 3 and path[-2] == "oauth2":
+        known = list(OAUTH2_KEYS)
     close = difflib.get_close_matches(path[-1], known, n=1)
     return f" (did you mean {close[0]}?)" if close else ""

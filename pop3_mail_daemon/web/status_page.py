@@ -29,6 +29,7 @@ STATUS_WORDS: Final[Mapping[str, str]] = {
     "starting": "Starting",
     "ok": "OK",
     "busy": "Server busy, trying again later",
+    "oauth_unavailable": "Sign-in service not reachable, trying again later",
     "auth_failed": "Login rejected",
     "connection_failed": "Server not reachable",
     "tls_failed": "Secure connection failed",
@@ -163,8 +164,22 @@ def _account(account: Mapping[str, Any]) -> str:
         f'<button type="button" class="check" data-account="{name}">Check now</button>'
         '<span class="note" role="status"></span>'
         "<noscript> (Check now needs JavaScript.)</noscript>"
+        f"{_sign_in_link(account)}"
         "</section>"
     )
+
+
+def _sign_in_link(account: Mapping[str, Any]) -> str:
+    """For an OAuth 2 account: the way to its sign-in page (and why, when it needs one)."""
+    if not account.get("oauth2"):
+        return ""
+    name = escape(str(account.get("name", "")))
+    why = (
+        " (needed: the sign-in is no longer valid)"
+        if account.get("status") == "auth_failed"
+        else ""
+    )
+    return f'<p><a href="accounts/{name}/sign-in">Sign in</a>{why}</p>'
 
 
 def _time(value: object) -> str:

@@ -16,10 +16,11 @@ import yaml
 from PIL import Image
 
 import pop3_mail
-from pop3_mail.settings import Security
-from pop3_mail_daemon.addon_options import daemon_config
+from pop3_mail.settings import AuthMethod, Security
+from pop3_mail_daemon.addon_options import OAUTH2_PREFIX, daemon_config
 from pop3_mail_daemon.config import schema as config_schema
 from pop3_mail_daemon.config.loader import build_config
+from pop3_mail_daemon.config.oauth2 import KEYS as OAUTH2_KEYS
 from tests.addon.supervisor_model import (
     MANIFEST,
     SCHEMA_ELEMENT,
@@ -112,7 +113,8 @@ def test_schema_uses_supervisor_types() -> None:
         assert SCHEMA_ELEMENT.match(kind), f"{path}: {kind!r} is not a Supervisor type"
     # Secrets use the password type, so the UI masks them.
     kinds = dict(found)
-    assert kinds[".accounts[].password"] == "password"
+    assert kinds[".accounts[].password"] == "password?"  # or oauth2
+    assert kinds[".accounts[].oauth2_client_secret"] == "password?"
     assert kinds[".mqtt.password"] == "password?"
     assert kinds[".rules[].notify_urls[]"] == "password?"
 
@@ -178,6 +180,32 @@ def test_full_options_match_the_schema_and_make_a_valid_daemon_config(tmp_path: 
     assert config.mqtt.host == "core-mosquitto"
 
 
+def test_an_outlook_account_signs_in_with_oauth2(tmp_path: Path) -> None:
+    options = {
+        **manifest()["options"],
+        "accounts": [
+            {
+                "name": "outlook",
+                "username": "me@outlook.com",
+                "oauth2_provider": "microsoft",
+                "oauth2_client_id": "00000000-0000-4000-8000-000000000001",
+                "oauth2_tenant": "consumers",
+            }
+        ],
+    }
+    assert validate_options(manifest()["schema"], options) == options
+    generated = daemon_config(options, None, state_dir=str(tmp_path), config_dir=str(tmp_path))
+    assert generated["accounts"][0]["oauth2"] == {
+        "provider": "microsoft",
+        "client_id": "00000000-0000-4000-8000-000000000001",
+        "tenant": "consumers",
+    }
+    (account,) = build_config(generated, base_dir=tmp_path).accounts
+    assert account.oauth2 is not None
+    assert account.server.host == "outlook.office365.com"
+    assert "/consumers/" in account.oauth2.endpoints.token_url
+
+
 def test_options_mirror_the_daemon_schema() -> None:
     schema = manifest()["schema"]
     daemon_keys = {
@@ -185,11 +213,13 @@ def test_options_mirror_the_daemon_schema() -> None:
         for section, keys in config_schema._SECTIONS.items()  # the daemon's documented keys
     }
     account = schema["accounts"][0]
-    assert set(account) <= daemon_keys["accounts"]
+    flat_oauth2 = {key for key in account if key.startswith(OAUTH2_PREFIX)}
+    assert set(account) - flat_oauth2 <= daemon_keys["accounts"]
+    assert {key.removeprefix(OAUTH2_PREFIX) for key in flat_oauth2} <= set(OAUTH2_KEYS)
     assert set(schema["mqtt"]) <= daemon_keys["mqtt"]
     assert {"accounts", "mqtt", "rules", "log_level"} == set(schema) <= daemon_keys[""]
     assert account["security"] == "list(" + "|".join(s.value for s in Security) + ")?"
-    assert account["auth_method"] == "list(auto|plain|user|apop)?"
+    assert account["auth_method"] == "list(" + "|".join(m.value for m in AuthMethod) + ")?"
     assert schema["log_level"] == "list(" + "|".join(config_schema.LOG_LEVELS) + ")?"
     assert account["name"] == f"match({config_schema.ACCOUNT_NAME.pattern})"
     low, high = config_schema.MIN_SCAN_INTERVAL, 86400

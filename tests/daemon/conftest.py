@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from tests.daemon.helpers import DaemonProcess, new_web_port, write_config
+from tests.engine.dispatch.helpers import Subscriber
 from tests.support.dovecot import DovecotServer, MailUser
 from tests.support.mosquitto import MosquittoBroker
 
@@ -44,3 +45,11 @@ def launch(tmp_path: Path, mosquitto: MosquittoBroker) -> Iterator[Launch]:
     yield start
     for daemon in started:
         daemon.stop()
+
+
+@pytest.fixture
+def subscriber(mosquitto: MosquittoBroker) -> Iterator[Subscriber]:
+    """Everything the daemon publishes under ``pop3_mail/`` and ``homeassistant/``."""
+    probe = Subscriber(mosquitto.port, ["pop3_mail/#", "homeassistant/#"]).start()
+    yield probe
+    probe.stop()

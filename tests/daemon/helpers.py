@@ -198,6 +198,12 @@ class DaemonProcess:
         return self.log.read_text(errors="replace")
 
 
+def last(subscriber: Subscriber, topic: str) -> bytes | None:
+    """The payload of the last message the subscriber saw on ``topic``."""
+    seen = subscriber.on(topic)
+    return seen[-1].payload if seen else None
+
+
 async def retained_now(port: int, topic: str) -> list[bytes]:
     """What a brand-new subscriber receives as retained on ``topic`` (fresh connection)."""
     probe = Subscriber(port, [topic]).start()
@@ -227,6 +233,7 @@ __all__ = [
     "DaemonProcess",
     "account",
     "eventually",
+    "last",
     "mail",
     "new_web_port",
     "retained_now",

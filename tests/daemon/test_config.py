@@ -246,7 +246,7 @@ BAD_CONFIGS: list[tuple[str, Mutation, str]] = [
     (
         "xoauth2",
         set_at("accounts.0.auth_method", "xoauth2"),
-        "accounts[0].auth_method: expected one",
+        "accounts[0].auth_method: xoauth2 needs an oauth2 section",
     ),
     (
         "typo",

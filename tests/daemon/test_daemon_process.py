@@ -5,14 +5,13 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
-from collections.abc import Iterator
 from pathlib import Path
 
 import paho.mqtt.publish as publish
 import pytest
 
 from tests.daemon.conftest import Launch
-from tests.daemon.helpers import account, eventually, mail, retained_now, wait_retained
+from tests.daemon.helpers import account, eventually, last, mail, retained_now, wait_retained
 from tests.engine.dispatch.helpers import Subscriber
 from tests.support.dovecot import DovecotServer, MailUser
 from tests.support.mosquitto import MosquittoBroker
@@ -20,18 +19,6 @@ from tests.support.mosquitto import MosquittoBroker
 pytestmark = [pytest.mark.dovecot, pytest.mark.mosquitto]
 
 CONFIG_TOPIC = "homeassistant/device/pop3_mail_mqtt_home/config"
-
-
-@pytest.fixture
-def subscriber(mosquitto: MosquittoBroker) -> Iterator[Subscriber]:
-    probe = Subscriber(mosquitto.port, ["pop3_mail/#", "homeassistant/#"]).start()
-    yield probe
-    probe.stop()
-
-
-def last(subscriber: Subscriber, topic: str) -> bytes | None:
-    seen = subscriber.on(topic)
-    return seen[-1].payload if seen else None
 
 
 async def test_discovery_states_messages_shutdown_and_restart(

@@ -14,7 +14,7 @@ EXAMPLE = ROOT / "examples" / "pop3-mail.yaml"
 DOCS = ROOT / "docs" / "daemon.md"
 
 # A key line, commented out or not: "  port: 995", "  # cafile: ca.pem", "  # - name: work".
-KEY_LINE = re.compile(r"^(?P<lead> *)(?:# ?(?P<inner> *))?(?P<dash>- )?(?P<key>[a-z_]+):(?: |$)")
+KEY_LINE = re.compile(r"^(?P<lead> *)(?:# ?(?P<inner> *))?(?P<dash>- )?(?P<key>[a-z0-9_]+):(?: |$)")
 
 
 def schema_keys(section: str) -> set[str]:
@@ -55,7 +55,7 @@ def test_reference_documents_every_key(section: str) -> None:
     if section in ("accounts", "mqtt"):
         start = reference.index(f"### `{section}`")
         part = reference[start : reference.index("\n### ", start + 1)]
-        documented = set(re.findall(r"^\| `([a-z_]+)`|/ `([a-z_]+)`", part, re.MULTILINE))
+        documented = set(re.findall(r"^\| `([a-z0-9_]+)`|/ `([a-z0-9_]+)`", part, re.MULTILINE))
         names = {name for pair in documented for name in pair if name}
     elif section == "web":
         names = set(re.findall(r"^\| `web\.([a-z_]+)`", reference, re.MULTILINE))

@@ -69,4 +69,5 @@ def oauth_mailbox(
     user = oauth_dovecot_server.add_user(
         f"oauth{secrets.token_hex(4)}@example.org", password=secrets.token_urlsafe(16)
     )
+    oauth_provider.state.user = user.username  # who signs in at the provider's pages
     return OAuthMailbox(oauth_dovecot_server, user, oauth_provider)
