@@ -1,6 +1,7 @@
 """UI setup: add a mailbox, re-enter its password, change its server; options and rules.
 
-Home Assistant looks for the config flow in this module; the forms live in ``flows/``.
+Home Assistant looks for the config flow in this module; the forms live in ``flows/``, the first
+step and the OAuth 2 sign-in (Microsoft, Google) in ``oauth_flow``.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from typing import Any
 from homeassistant.config_entries import (
     SOURCE_RECONFIGURE,
     ConfigEntry,
-    ConfigFlow,
     ConfigFlowResult,
     ConfigSubentryFlow,
 )
@@ -40,15 +40,18 @@ from .flows.connection import (
 )
 from .flows.rules import RuleSubentryFlow
 from .flows.settings import Pop3MailOptionsFlow
+from .oauth_flow import OAuthSteps
+from .oauth_tokens import CONF_TOKEN, async_fresh_token, is_oauth
 
 
-class Pop3MailConfigFlow(ConfigFlow, domain=DOMAIN):
+class Pop3MailConfigFlow(OAuthSteps, domain=DOMAIN):
     """Add a mailbox after a successful login."""
 
     VERSION = CONFIG_VERSION
 
     def __init__(self) -> None:
         """Start with nothing entered."""
+        super().__init__()
         self._pending: dict[str, Any] = {}
         self._placeholders: dict[str, str] = {"error": "", "host": ""}
 
@@ -66,7 +69,9 @@ class Pop3MailConfigFlow(ConfigFlow, domain=DOMAIN):
         """Rules are child items of the mailbox, each added, changed or deleted on its own."""
         return {SUBENTRY_RULE: RuleSubentryFlow}
 
-    async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+    async def async_step_password(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
         """Server, security and credentials."""
         errors: dict[str, str] = {}
         if user_input is not None:
@@ -94,7 +99,7 @@ class Pop3MailConfigFlow(ConfigFlow, domain=DOMAIN):
         self, entered: Mapping[str, Any] | None, errors: dict[str, str]
     ) -> ConfigFlowResult:
         return self.async_show_form(
-            step_id="user",
+            step_id="password",
             data_schema=self.add_suggested_values_to_schema(
                 user_schema(certificate_open=is_certificate_error(errors)),
                 form_values(entered) if entered is not None else None,
@@ -131,7 +136,9 @@ class Pop3MailConfigFlow(ConfigFlow, domain=DOMAIN):
         return self._user_form(self._pending, {})
 
     async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
-        """The server rejected the login: ask for the password again."""
+        """The server rejected the login: ask for the password again, or sign in again."""
+        if is_oauth(entry_data):
+            return await self.async_step_reauth_oauth()
         return await self.async_step_reauth_confirm()
 
     async def async_step_reauth_confirm(
@@ -179,6 +186,8 @@ class Pop3MailConfigFlow(ConfigFlow, domain=DOMAIN):
         if needs_confirmation(data):
             self._pending = data
             return await self.async_step_insecure()
+        if is_oauth(data):  # log in with a token that is valid now
+            data[CONF_TOKEN] = await async_fresh_token(self.hass, entry)
         errors = await async_login_errors(self.hass, data, self._placeholders)
         if errors:
             return self._reconfigure_form(entered, errors)

@@ -9,10 +9,12 @@ from homeassistant.const import CONF_PASSWORD, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 
 from .coordinator import Pop3MailConfigEntry
+from .oauth_tokens import CONF_TOKEN
 from .rule_entries import rules_of
 
-TO_REDACT = {CONF_PASSWORD, CONF_USERNAME, "account", "urls"}
-"""Secrets (apprise URLs of rules included), and the account name (it holds the username)."""
+TO_REDACT = {CONF_PASSWORD, CONF_USERNAME, "account", "urls", CONF_TOKEN}
+"""Secrets (apprise URLs of rules, OAuth 2 tokens included), and the account name (it holds the
+username)."""
 
 
 async def async_get_config_entry_diagnostics(

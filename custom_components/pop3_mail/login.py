@@ -12,10 +12,12 @@ from homeassistant.core import HomeAssistant
 from homeassistant.util.ssl import client_context, client_context_no_verify
 
 from pop3_mail.errors import Failure, classify
+from pop3_mail.oauth import FixedToken
 from pop3_mail.pop3 import build_ssl_context, open_session
 from pop3_mail.settings import Security, ServerSettings
 
 from .const import CONF_CAFILE, CONF_INSECURE_CONFIRMED, CONF_SECURITY
+from .oauth_tokens import CONF_TOKEN, is_oauth
 
 # Home Assistant waits for the config flow: fail well before a user gives up on the dialog.
 CONNECT_TIMEOUT = 15.0
@@ -27,7 +29,9 @@ def settings_from_data(hass: HomeAssistant, data: Mapping[str, Any]) -> ServerSe
     """Engine settings for entry data (raises ``ConfigError`` for combinations that cannot work).
 
     A relative CA file is read from Home Assistant's configuration folder: that is where users
-    put such files (``certs/ca.pem``), and the folder differs between installations.
+    put such files (``certs/ca.pem``), and the folder differs between installations. An OAuth 2
+    entry logs in with the access token in its data; a running entry replaces that with its
+    refreshing session (``oauth_tokens.async_with_tokens``).
     """
     security = Security(data[CONF_SECURITY])
     cafile = str(data.get(CONF_CAFILE) or "").strip()
@@ -39,7 +43,8 @@ def settings_from_data(hass: HomeAssistant, data: Mapping[str, Any]) -> ServerSe
         cafile=hass.config.path(cafile) if cafile else None,
         allow_insecure=security is Security.PLAIN and bool(data.get(CONF_INSECURE_CONFIRMED)),
         username=data[CONF_USERNAME],
-        password=data[CONF_PASSWORD],
+        password=data.get(CONF_PASSWORD, ""),
+        oauth=FixedToken(str(data[CONF_TOKEN].get("access_token", ""))) if is_oauth(data) else None,
         connect_timeout=CONNECT_TIMEOUT,
         command_timeout=COMMAND_TIMEOUT,
         session_timeout=SESSION_TIMEOUT,

@@ -12,6 +12,7 @@ from .const import DOMAIN
 from .coordinator import Pop3MailConfigEntry, Pop3MailCoordinator, now_timestamp
 from .entry_dispatcher import async_start_dispatcher
 from .login import async_get_ssl_context, settings_from_data
+from .oauth_tokens import async_with_tokens
 from .options import poll_options, scan_interval
 from .store import SEEN_STORE, EntryStore
 
@@ -27,7 +28,7 @@ async def async_create_coordinator(
 
     """
     try:
-        settings = settings_from_data(hass, entry.data)
+        settings = await async_with_tokens(hass, entry, settings_from_data(hass, entry.data))
         ssl_context = await async_get_ssl_context(hass, settings)
     except ConfigError as err:
         raise ConfigEntryError(

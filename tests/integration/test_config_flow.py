@@ -149,8 +149,15 @@ def section_collapsed(result: ConfigFlowResult, name: str) -> bool:
 
 async def start_user_flow(hass: HomeAssistant) -> ConfigFlowResult:
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    # The first step asks how the mailbox logs in; here: with a password.
+    assert result["type"] is FlowResultType.MENU
+    assert result["menu_options"] == ["password", "microsoft", "google"]
+    assert_placeholders_supplied(result, "config")
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "password"}
+    )
     assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "user"
+    assert result["step_id"] == "password"
     assert result["errors"] == {}
     assert_placeholders_supplied(result, "config")
     return result
@@ -352,7 +359,7 @@ async def test_plain_needs_a_confirmation(
     # The way back is real: the form again, with everything entered.
     result = await choose(hass, result, "insecure_back")
     assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "user"
+    assert result["step_id"] == "password"
     assert suggested(result)[CONF_SECURITY] == "plain"
     assert suggested(result)[CONF_PASSWORD] == mail_user.password
     assert_placeholders_supplied(result, "config")
@@ -377,7 +384,7 @@ async def test_plain_confirmed_then_login_fails(
     result = await hass.config_entries.flow.async_configure(result["flow_id"], plain)
     result = await choose(hass, result, "insecure_accept")
     assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "user"
+    assert result["step_id"] == "password"
     assert result["errors"] == {"base": "cannot_connect"}
 
     # Corrected settings are confirmed again before the password is sent in clear text.

@@ -34,6 +34,7 @@ from custom_components.pop3_mail.event import MAIL_EVENT
 from custom_components.pop3_mail.flows.connection import reconfigure_schema, user_schema
 from custom_components.pop3_mail.flows.settings import options_schema
 from custom_components.pop3_mail.login import ERROR_KEYS, error_key
+from custom_components.pop3_mail.oauth_flow import TENANT_SCHEMA, _mailbox_schema
 from custom_components.pop3_mail.sensor import OUTBOX, SENSORS
 from pop3_mail.errors import (
     AuthError,
@@ -113,6 +114,7 @@ MANIFEST_SCHEMA = vol.Schema(
         vol.Required("after_dependencies"): ["mqtt"],
         vol.Required("codeowners"): [vol.Match(r"^@[\w-]+$")],
         vol.Required("config_flow"): True,
+        vol.Required("dependencies"): ["application_credentials"],
         vol.Required("documentation"): vol.All(vol.Url(), vol.Match(r"^https://")),
         vol.Required("integration_type"): "service",
         vol.Required("iot_class"): "cloud_polling",
@@ -546,7 +548,9 @@ def _lookup(tree: Mapping[str, Any], dotted: str) -> Any:
 
 RULE_STEPS = f"config_subentries.{SUBENTRY_RULE}.step"
 FORMS = {
-    "config.step.user": user_schema(),
+    "config.step.password": user_schema(),
+    "config.step.tenant": TENANT_SCHEMA,
+    "config.step.mailbox": _mailbox_schema(),
     "config.step.reconfigure": reconfigure_schema(),
     "options.step.init": options_schema(None),
     f"{RULE_STEPS}.user": rules_form.rule_schema(),
