@@ -24,7 +24,14 @@ INTEGRATION = ROOT / "custom_components" / "pop3_mail"
 ENGINE = INTEGRATION / "engine"
 DAEMON = ROOT / "pop3_mail_daemon"
 
-HOME_ASSISTANT_PLATFORMS = {"button", "config_flow", "diagnostics", "event", "sensor"}
+HOME_ASSISTANT_PLATFORMS = {
+    "application_credentials",
+    "button",
+    "config_flow",
+    "diagnostics",
+    "event",
+    "sensor",
+}
 """The integration's modules that Home Assistant itself imports (besides the package)."""
 
 BLOCK_IMPORTS = """

@@ -15,6 +15,8 @@ from pop3_mail.errors import (
     classify,
 )
 from pop3_mail.pop3 import open_session
+from pop3_mail.pop3.batch import Request
+from pop3_mail.pop3.capabilities import MAX_CAPA_LINES
 from pop3_mail.settings import AuthMethod
 from tests.support.fault_server import FaultSession, Script, reply
 
@@ -164,12 +166,34 @@ async def test_a_token_accepted_then_the_next_command_refused_is_an_auth_error(
     assert ("NOOP" in server.received) is not capa  # NOOP only when CAPA cannot tell
 
 
+async def test_the_pipelined_capa_after_login_confirms_it_too(
+    start_fault_server: StartFaultServer,
+) -> None:
+    # Polls pipeline the post-login CAPA with the listing (read_capabilities=False).
+    script = Script(
+        handlers={"AUTH": _accept_any_token, "CAPA": _refuse_once_logged_in},
+        capa=["TOP", "UIDL", "PIPELINING", "SASL XOAUTH2"],
+    )
+    server = await start_fault_server(script)
+    tokens = Tokens("ya29.of-bob")
+    capa = Request("CAPA", multiline=True, max_lines=MAX_CAPA_LINES)
+
+    async def poll() -> None:
+        async with open_session(server.settings(oauth=tokens), read_capabilities=False) as client:
+            replies = await client.batch([capa, Request("STAT")])
+            client.take_capabilities(replies[0])
+
+    with pytest.raises(AuthError, match="another user"):
+        await poll()
+    assert tokens.refused == ["ya29.of-bob"]
+
+
 async def test_without_capa_a_noop_confirms_the_login(start_fault_server: StartFaultServer) -> None:
     server = await start_fault_server(Script(token=TOKEN, capa=None))
     async with open_session(server.settings(auth_method=AuthMethod.XOAUTH2, oauth=Tokens())):
         pass
     index = server.received.index("AUTH XOAUTH2")
-    assert server.received[index + 2 : index + 4] == ["CAPA", "NOOP"]
+    assert server.received[index + 2 : index + 4] == ["NOOP", "CAPA"]
 
 
 @pytest.mark.parametrize(
