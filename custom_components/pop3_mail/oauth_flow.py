@@ -236,4 +236,6 @@ class OAuthSteps(config_entry_oauth2_flow.AbstractOAuth2FlowHandler):
                 description_placeholders={"error": self._placeholders.get("error", "")},
             )
         LOGGER.info("%s: signed in again", entry.title)
-        return self.async_update_reload_and_abort(entry, data_updates={CONF_TOKEN: token})
+        return self.async_update_reload_and_abort(
+            entry, data_updates={CONF_TOKEN: token}, reason="reauth_signed_in"
+        )

@@ -171,7 +171,7 @@ async def test_revoked_consent_starts_reauth_through_the_same_sign_in(
     assert query_of(result)["client_id"] == MICROSOFT_ID
     result = await browse(hass, hass_client_no_auth, result)
     assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "reauth_successful"
+    assert result["reason"] == "reauth_signed_in"
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.LOADED
     assert entry.data["token"]["refresh_token"] in local.provider.state.live_refresh_tokens()
