@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import sys
 import threading
+from collections import deque
 from collections.abc import Iterable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TextIO
@@ -23,6 +24,8 @@ if TYPE_CHECKING:
     from sys import UnraisableHookArgs
 
 MASK = "***"
+LEARNT_PER_KEY = 6
+"""Secrets learnt while running kept per key: an account's current and last few tokens."""
 _MIN_FRAGMENT = 6
 """URL parts shorter than this are not masked on their own (they would mask ordinary words)."""
 
@@ -55,22 +58,34 @@ class SecretMask:
 
     def __init__(self, secrets: Iterable[str]) -> None:
         """Mask ``secrets`` and their URL parts."""
-        fragments: set[str] = set()
+        self._static: set[str] = set()
         for secret in secrets:
             if secret:
+                self._static |= secret_fragments(secret)
+        self._learnt: dict[str, deque[str]] = {}
+        self._fragments: list[str] = []
+        self._sort()
+
+    def remember(self, key: str, *secrets: str) -> None:
+        """Mask ``secrets`` too, from now on: OAuth tokens arrive while the daemon runs.
+
+        Only the newest :data:`LEARNT_PER_KEY` of each ``key`` (an account) are kept, so that a
+        daemon refreshing a token every hour does not mask an ever longer list; older tokens
+        have expired or were rotated away.
+        """
+        learnt = self._learnt.setdefault(key, deque(maxlen=LEARNT_PER_KEY))
+        for secret in secrets:
+            if secret and secret not in learnt:
+                learnt.append(secret)
+        self._sort()
+
+    def _sort(self) -> None:
+        fragments = set(self._static)
+        for learnt in self._learnt.values():
+            for secret in learnt:
                 fragments |= secret_fragments(secret)
         # Longest first, so a secret containing another is masked whole.
         self._fragments = sorted(fragments, key=len, reverse=True)
-
-    def add(self, *secrets: str) -> None:
-        """Mask ``secrets`` too from now on (OAuth tokens arrive while the daemon runs)."""
-        new: set[str] = set()
-        for secret in secrets:
-            if secret:
-                new |= secret_fragments(secret)
-        new -= set(self._fragments)
-        if new:
-            self._fragments = sorted([*self._fragments, *new], key=len, reverse=True)
 
     def mask(self, text: str) -> str:
         """``text`` with every secret fragment replaced."""
@@ -102,9 +117,9 @@ class MaskingFormatter(logging.Formatter):
         """``text`` with every secret fragment replaced."""
         return self._mask.mask(text)
 
-    def add(self, *secrets: str) -> None:
-        """Mask ``secrets`` too from now on."""
-        self._mask.add(*secrets)
+    def remember(self, key: str, *secrets: str) -> None:
+        """Mask ``secrets`` too from now on (see :meth:`SecretMask.remember`)."""
+        self._mask.remember(key, *secrets)
 
     def format(self, record: logging.LogRecord) -> str:
         """The formatted record, masked."""
@@ -128,11 +143,11 @@ def configure_logging(
     return handler
 
 
-def mask_in_logs(*secrets: str) -> None:
-    """Mask ``secrets`` in everything the handlers of :func:`configure_logging` write."""
+def mask_in_logs(key: str, *secrets: str) -> None:
+    """Mask ``secrets`` (of ``key``) in what the handlers of :func:`configure_logging` write."""
     for handler in logging.getLogger().handlers:
         if isinstance(handler.formatter, MaskingFormatter):
-            handler.formatter.add(*secrets)
+            handler.formatter.remember(key, *secrets)
 
 
 def log_uncaught() -> None:

@@ -236,10 +236,10 @@ class Daemon:
         """Poll ``account`` now (``KeyError`` for an unknown name)."""
         return self.workers[account].request_check()
 
-    def reveal(self, *secrets: str) -> None:
+    def reveal(self, account: str, *secrets: str) -> None:
         """Secrets learnt while running (OAuth tokens): masked from now on, like configured ones."""
-        self._mask.add(*secrets)
-        mask_in_logs(*secrets)
+        self._mask.remember(account, *secrets)
+        mask_in_logs(account, *secrets)
 
     @property
     def healthy(self) -> bool:

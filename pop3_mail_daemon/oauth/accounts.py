@@ -142,7 +142,7 @@ class OAuthAccounts:
         pending = self._status.get(account)
         try:
             answer = await wait_for_approval(endpoint, authorization)
-            self._reveal(answer.access_token, answer.refresh_token or "")
+            self._reveal(account, answer.access_token, answer.refresh_token or "")
             await store_sign_in(endpoint, store, answer)
         except SignInEndedError as err:
             state = SignIn.DECLINED if err.end is SignInEnd.DENIED else SignIn.EXPIRED

@@ -30,7 +30,8 @@ EXPIRY_MARGIN = 60.0
 """Refresh this many seconds before the access token expires (clocks and slow logins)."""
 
 Reveal = Callable[..., None]
-"""Called with new secrets, so that logs and the status page mask them."""
+"""``reveal(account, *secrets)``: new secrets of an account, for logs and the status page to
+mask."""
 
 
 class RefreshingTokens:
@@ -42,7 +43,7 @@ class RefreshingTokens:
         endpoint: TokenEndpoint,
         store: TokenStore,
         *,
-        reveal: Reveal = lambda *secrets: None,
+        reveal: Reveal = lambda account, *secrets: None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         """Tokens for ``account`` from ``endpoint``; the refresh token lives in ``store``."""
@@ -97,7 +98,7 @@ class RefreshingTokens:
                 login_hint(self.account, "signed in with another client_id than configured")
             )
         refresh_token = self._unsaved or stored.refresh_token
-        self._reveal(refresh_token)
+        self._reveal(self.account, refresh_token)
         try:
             answer = await self._endpoint.refresh(refresh_token)
         except ProviderError as err:
@@ -107,7 +108,7 @@ class RefreshingTokens:
                 ),
                 reason=err.reason,
             ) from None
-        self._reveal(answer.access_token, answer.refresh_token or "")
+        self._reveal(self.account, answer.access_token, answer.refresh_token or "")
         rotated = answer.refresh_token or self._unsaved
         if rotated and rotated != stored.refresh_token:
             # Rotation: the old token stops working now; keep the new one before anything else.

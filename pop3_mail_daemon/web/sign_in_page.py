@@ -88,3 +88,16 @@ def render_sign_in_page(account: str, base: str) -> str:
         '<p><a href="./">Back to the status page</a></p>'
         f"</div><script>{_SCRIPT}</script></body></html>\n"
     )
+
+
+def render_outside_ingress(account: str) -> str:
+    """What the sign-in link shows outside Home Assistant's ingress: the command to run."""
+    name = escape(account)
+    return (
+        "<!DOCTYPE html>\n"
+        '<html lang="en"><head><meta charset="utf-8"><title>Sign in · POP3 Mail</title>'
+        f'<style>{_STYLE}</style></head><body><div class="box"><h1>Sign in {name}</h1>'
+        "<p>Signing in from this page works in the Home Assistant add-on only. Here, run</p>"
+        f"<p><code>pop3-mail login --config FILE --account {name}</code></p>"
+        '<p><a href="../../">Back to the status page</a></p></div></body></html>\n'
+    )

@@ -21,7 +21,7 @@ from aiohttp import web
 
 from ..oauth.accounts import BrowserSignInOnlyError, SignInStatus
 from .app import ingress_path
-from .sign_in_page import PAGE_POLICY, render_sign_in_page
+from .sign_in_page import PAGE_POLICY, render_outside_ingress, render_sign_in_page
 from .status_page import CHECK_HEADER as REQUEST_HEADER
 from .status_page import CHECK_HEADER_VALUE as REQUEST_VALUE
 
@@ -63,9 +63,12 @@ class _Handlers:
         self.view = view
 
     async def page(self, request: web.Request) -> web.Response:
-        if (refusal := _refusal(request)) is not None:
-            return refusal
         name = request.match_info["name"]
+        if not ingress_path(request):
+            # A browser followed the status page's link outside the add-on: say what to do.
+            return web.Response(
+                text=render_outside_ingress(name), content_type="text/html", status=403
+            )
         try:
             self.view.sign_in_status(name)
         except KeyError:

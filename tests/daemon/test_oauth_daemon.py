@@ -180,6 +180,9 @@ async def test_signing_in_again_from_the_page_behind_ingress(
             assert r.status == 404
 
         page_url = f"{daemon.url}/accounts/outlook/sign-in"
+        async with session.get(page_url) as r:  # not behind ingress: the command instead
+            assert r.status == 403
+            assert "pop3-mail login --config FILE --account outlook" in await r.text()
         async with session.get(page_url, headers=INGRESS) as r:
             assert r.status == 200
             assert "script-src 'sha256-" in r.headers["Content-Security-Policy"]

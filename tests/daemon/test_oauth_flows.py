@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from pop3_mail.errors import Failure, TokenRefusedError, TokenUnavailableError, classify
+from pop3_mail_daemon.log_masking import LEARNT_PER_KEY, MASK, SecretMask
 from pop3_mail_daemon.oauth.device_flow import SignInEnd, SignInEndedError, wait_for_approval
 from pop3_mail_daemon.oauth.endpoint import HttpClient, ProviderError, TokenEndpoint
 from pop3_mail_daemon.oauth.refreshing import RefreshingTokens
@@ -172,7 +173,7 @@ async def test_refresh_when_due_rotation_stored_before_use(
     revealed: list[str] = []
     now = [1000.0]
     tokens = RefreshingTokens(
-        "home", endpoint, store, reveal=lambda *s: revealed.extend(s), clock=lambda: now[0]
+        "home", endpoint, store, reveal=lambda account, *s: revealed.extend(s), clock=lambda: now[0]
     )
     before = oauth_provider.state.refreshes
     first = await tokens.access_token()
@@ -228,3 +229,15 @@ async def test_an_unreachable_provider_keeps_the_sign_in(
     with oauth_provider.down(), pytest.raises(TokenUnavailableError):
         await tokens.access_token()
     assert await tokens.access_token()  # back: the stored sign-in still works
+
+
+def test_learnt_tokens_are_masked_and_only_the_newest_kept() -> None:
+    mask = SecretMask(["configured-secret"])
+    tokens = [f"at-token-number-{n:03d}" for n in range(LEARNT_PER_KEY + 3)]
+    for token in tokens:
+        mask.remember("home", token)
+    mask.remember("work", "at-of-the-other-account")
+    text = " ".join([*tokens, "at-of-the-other-account", "configured-secret"])
+    shown = mask.mask(text).split()
+    assert shown[:3] == tokens[:3]  # expired long ago: no longer on the list
+    assert set(shown[3:]) == {MASK}
