@@ -24,11 +24,11 @@ import yaml
 
 from pop3_mail.discovery import DiscoveryOptions, EmailAddress, parse_address, parse_nameserver
 from pop3_mail.dispatch.rules import Rule, RuleError, parse_rules
-from pop3_mail.errors import ConfigError, TokenRefusedError
+from pop3_mail.errors import ConfigError
 from pop3_mail.settings import OAUTH_METHODS, AuthMethod, Security, ServerSettings
 from pop3_mail.validation import format_path
 
-from .oauth2 import OAuth2Config, oauth2_config, preset_server
+from .oauth2 import NotSignedIn, OAuth2Config, oauth2_config, preset_server
 from .schema import DAEMON_SCHEMA, describe
 
 IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -336,34 +336,6 @@ def _account(index: int, entry: dict[str, Any], resolver: _Resolver) -> AccountC
         scan_interval=entry["scan_interval"],
         email=email,
         oauth2=oauth2,
-    )
-
-
-class NotSignedIn:
-    """The token provider of an OAuth 2 account before the daemon attaches its real one."""
-
-    def __init__(self, account: str) -> None:
-        """For ``account``."""
-        self._account = account
-
-    async def access_token(self) -> str:
-        """Never a token.
-
-        Raises:
-            TokenRefusedError: always.
-
-        """
-        raise TokenRefusedError(login_hint(self._account, "not signed in"))
-
-    def rejected(self, token: str) -> None:
-        """Nothing was handed out."""
-
-
-def login_hint(account: str, problem: str) -> str:
-    """``problem`` and what to do about it: sign in again."""
-    return (
-        f"{problem}; sign in again: run `pop3-mail login --account {account}` "
-        "(in the add-on: Sign in on its page)"
     )
 
 

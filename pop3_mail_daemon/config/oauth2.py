@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 
 import voluptuous as vol
 
+from pop3_mail.errors import TokenRefusedError
 from pop3_mail.oauth import (
     GOOGLE,
     GOOGLE_ENDPOINTS,
@@ -184,3 +185,31 @@ def preset_server(entry: Mapping[str, Any]) -> tuple[str, int] | None:
     """The POP3 server of the account's provider (``None`` for ``custom``)."""
     preset = PRESETS.get(entry["provider"])
     return (preset.host, preset.port) if preset is not None else None
+
+
+class NotSignedIn:
+    """The token provider of an OAuth 2 account before the daemon attaches its real one."""
+
+    def __init__(self, account: str) -> None:
+        """For ``account``."""
+        self._account = account
+
+    async def access_token(self) -> str:
+        """Never a token.
+
+        Raises:
+            TokenRefusedError: always.
+
+        """
+        raise TokenRefusedError(login_hint(self._account, "not signed in"))
+
+    def rejected(self, token: str) -> None:
+        """Nothing was handed out."""
+
+
+def login_hint(account: str, problem: str) -> str:
+    """``problem`` and what to do about it: sign in again."""
+    return (
+        f"{problem}; sign in again: run `pop3-mail login --account {account}` "
+        "(in the add-on: Sign in on its page)"
+    )

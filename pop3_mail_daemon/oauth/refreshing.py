@@ -20,7 +20,7 @@ from collections.abc import Callable
 
 from pop3_mail.errors import StateStoreError, TokenRefusedError
 
-from ..config.loader import login_hint
+from ..config.oauth2 import login_hint
 from .endpoint import ProviderError, TokenAnswer, TokenEndpoint
 from .store import TokenStore
 

@@ -229,10 +229,7 @@ class Pop3Client:
 
     async def _capa(self) -> Capabilities:
         """``CAPA``; a refusal means "no capability information", not an error."""
-        async with self._exchange(self._state) as conn:
-            await self._send(conn, "CAPA")
-            status, lines = await self._listing_reply(conn, "CAPA", MAX_CAPA_LINES)
-        return parse_capabilities(lines) if status.ok else NO_CAPABILITIES
+        return (await self._capa_answer())[1]
 
     async def _capa_answer(self) -> tuple[bool, Capabilities]:
         """Whether ``CAPA`` got ``+OK``, and what it said."""
