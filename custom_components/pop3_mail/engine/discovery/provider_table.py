@@ -5,12 +5,14 @@ database (ISPDB, ``https://autoconfig.thunderbird.net/v1.1/<domain>``). Rows who
 could not be checked against either have ``checked=False``: discovery confirms them with a
 verified TLS handshake first. Notes that rest on other reports say so in a comment.
 
-Rows with ``mx`` serve domains hosted at the provider (``example.com`` whose MX is
-``example-com.mail.protection.outlook.com`` is a Microsoft 365 mailbox).
+Google's and Microsoft's servers are those of their OAuth presets (``oauth.providers``), so the
+two never disagree. Rows with ``mx`` serve domains hosted at the provider (``example.com`` whose
+MX is ``example-com.mail.protection.outlook.com`` is a Microsoft 365 mailbox).
 """
 
 from __future__ import annotations
 
+from ..oauth.providers import GOOGLE, MICROSOFT
 from .model import AuthKind, UsernameForm
 from .providers import Provider, ProviderServer, ProviderTable
 
@@ -139,7 +141,7 @@ _ROWS = (
     Provider(
         id="gmail",
         name="Gmail",
-        server=ProviderServer("pop.gmail.com"),
+        server=ProviderServer(GOOGLE.host, GOOGLE.port),
         domains=("gmail.com", "googlemail.com"),
         # Password logins need an app password with 2-step verification (Google; our field
         # notes); Gmail answers "[SYS/PERM] Your account is not enabled for POP" until POP is on.
@@ -151,7 +153,7 @@ _ROWS = (
     Provider(
         id="google_workspace",
         name="Google Workspace",
-        server=ProviderServer("pop.gmail.com"),
+        server=ProviderServer(GOOGLE.host, GOOGLE.port),
         # ISPDB lists google.com as the MX domain of hosted (Workspace) domains; the MX hosts
         # are aspmx.l.google.com and friends, or smtp.google.com.
         mx=("google.com", "googlemail.com"),
@@ -163,7 +165,7 @@ _ROWS = (
     Provider(
         id="outlook",
         name="Outlook.com",
-        server=ProviderServer("outlook.office365.com"),
+        server=ProviderServer(MICROSOFT.host, MICROSOFT.port),
         domains=_names(
             "outlook.com outlook.de outlook.at outlook.be outlook.fr outlook.it outlook.es "
             "outlook.cz outlook.dk outlook.ie outlook.pt outlook.sk outlook.hu outlook.jp "
@@ -184,7 +186,7 @@ _ROWS = (
     Provider(
         id="microsoft365",
         name="Microsoft 365",
-        server=ProviderServer("outlook.office365.com"),
+        server=ProviderServer(MICROSOFT.host, MICROSOFT.port),
         domains=("office365.com",),
         # Tenants' domains: the MX is <tenant>.mail.protection.outlook.com (ISPDB).
         mx=("mail.protection.outlook.com",),
